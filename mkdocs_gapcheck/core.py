@@ -1,0 +1,125 @@
+"""Sources in, model out: the one pipeline behind the plugin, the CLI and the exports.
+
+``analyze`` reads every page once (front matter, markers, links), builds the gap model,
+runs the rules and returns findings sorted by file and line. It keeps no state between calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from . import frontmatter, markdown
+from .model import Finding, Gap, Model, Page
+from .options import Options, today
+from .parse import ParsedPage, parse_page
+from .rules import Problem, run_rules
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown page of the site: its path under docs_dir and its raw content."""
+
+    path: str
+    content: bytes | str
+
+
+def site_order(paths: Iterable[str], nav: Sequence[str] = ()) -> list[str]:
+    """Pages in nav order first, then the rest as MkDocs sorts files (index first, dirs last)."""
+    position = {p: i for i, p in enumerate(nav)}
+    big = len(position)
+
+    def key(path: str) -> tuple[int, tuple[str, ...], bool, str]:
+        parts = path.split("/")
+        stem = posixpath.splitext(parts[-1])[0]
+        return (position.get(path, big), tuple(parts[:-1]), stem not in ("index", "README"),
+                parts[-1])
+
+    return sorted(paths, key=key)
+
+
+def nav_paths(nav: object) -> list[str]:
+    """The page paths of an mkdocs.yml ``nav`` value, in order (URLs and sections skipped)."""
+    found: list[str] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, str):
+            if item.endswith(".md") and "://" not in item:
+                found.append(posixpath.normpath(item.lstrip("/")))
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(nav)
+    return found
+
+
+def matrix_key(gap: Gap, severities: Sequence[str], efforts: Sequence[str]) -> tuple[int, int, int]:
+    """Severity (most severe first), effort (least first, none last), declaration order."""
+    sev = {s: i for i, s in enumerate(severities)}
+    eff = {e: i for i, e in enumerate(efforts)}
+    return (sev.get(gap.severity, len(sev)), eff.get(gap.effort or "", len(eff)), gap.order)
+
+
+def analyze(
+    sources: Iterable[SourceFile],
+    options: Options,
+    *,
+    nav: Sequence[str] = (),
+    on: dt.date | None = None,
+) -> Model:
+    """Build the model of a site from its Markdown sources."""
+    by_path = {s.path: s for s in sources}
+    problems: list[Problem] = []
+    parsed: list[ParsedPage] = []
+    for order, path in enumerate(site_order(by_path, nav)):
+        source = frontmatter.decode(by_path[path].content)
+        if source.encoding_error:
+            problems.append(
+                (path, "bad-encoding", source.encoding_error_line,
+                 f"{source.encoding_error}; re-save the file as UTF-8")
+            )
+        fm = frontmatter.parse(source.text)
+        if fm.error:
+            problems.append((path, "bad-front-matter", fm.error_line, fm.error))
+        page = parse_page(path, order, fm, options)
+        body = markdown.scan(source.text, fm.body_offset, fm.body_line, options.severities)
+        page.page.markers = body.markers
+        page.page.links = [
+            target for target in (markdown.resolve_link(path, t) for t in body.links) if target
+        ]
+        if page.page.title is None:
+            page.page.title = body.title
+        problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)
+        problems.extend((path, "unknown-marker", line, msg) for line, msg in body.problems)
+        parsed.append(page)
+
+    pages: dict[str, Page] = {p.page.path: p.page for p in parsed}
+    gaps: list[Gap] = []
+    for p in parsed:
+        gaps.extend(p.gaps)
+    for order, gap in enumerate(gaps):
+        gap.order = order
+    day = on or today()
+    problems.extend(run_rules(parsed, pages, gaps, options, day))
+    gaps.sort(key=lambda g: matrix_key(g, options.severities, options.efforts))
+
+    findings = [
+        Finding(rule=rule, level=options.level(rule), file=path, line=line, message=message)
+        for path, rule, line, message in problems
+        if options.level(rule) != "off"
+    ]
+    findings.sort(key=Finding.sort_key)
+    return Model(
+        gaps=gaps,
+        pages=pages,
+        findings=findings,
+        severities=options.severities,
+        efforts=options.efforts,
+        today=day,
+    )

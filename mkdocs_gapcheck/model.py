@@ -1,0 +1,236 @@
+"""The gap model: plain data shared by the rules, the views, the exports and both adapters.
+
+Nothing here imports MkDocs: the plugin and the ``gapcheck`` command fill these classes from
+the same sources and must reach the same findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["error", "warn", "info", "off"]
+LEVELS: tuple[Level, ...] = ("error", "warn", "info", "off")
+
+#: Page kinds a page can have; ``None`` on a :class:`Page` means an ordinary page.
+KINDS: tuple[str, ...] = ("gaps", "adr", "runbook", "roadmap", "plan")
+#: Kinds a user may name in ``coverage`` (``any`` = one page of any kind).
+COVERAGE_KINDS: tuple[str, ...] = ("adr", "runbook", "roadmap", "plan", "any")
+
+GAP_STATUSES: tuple[str, ...] = ("open", "in-progress", "resolved", "accepted")
+ADR_STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
+#: ADR statuses whose page no longer counts as coverage.
+INACTIVE_ADR_STATUSES: frozenset[str] = frozenset({"rejected", "deprecated", "superseded"})
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a rule finds, for help texts, SARIF metadata and the reference docs."""
+
+    id: str
+    summary: str
+    help: str
+
+
+#: Every rule, in the order the reference lists them. The first ten are the contract's.
+RULES: dict[str, RuleInfo] = {
+    r.id: r
+    for r in (
+        RuleInfo(
+            "bad-front-matter",
+            "Front matter that is not valid YAML or not a mapping.",
+            "MkDocs ignores such front matter silently. Fix the YAML between the `---` lines; "
+            "the message gives the parser's reason and line.",
+        ),
+        RuleInfo(
+            "invalid-gap",
+            "A gap with a missing or wrong field.",
+            "Every gap needs `id`, `title` and `severity`; severity, effort and status must be "
+            "on their scales (the message lists the allowed values); dates are ISO "
+            "(YYYY-MM-DD); an accepted gap needs a `rationale`.",
+        ),
+        RuleInfo(
+            "duplicate-gap",
+            "One gap id defined twice.",
+            "Gap ids are unique across the site, ignoring case. Rename one of the two.",
+        ),
+        RuleInfo(
+            "unknown-gap",
+            "`addresses` names a gap id that no page defines.",
+            "Fix the id (the message suggests the closest one) or define the gap.",
+        ),
+        RuleInfo(
+            "uncovered-gap",
+            "A gap that lacks the coverage its severity needs.",
+            "Add the gap's id to the `addresses` of a page of the required kind (option "
+            "`coverage`), or set `status: accepted` with a `rationale`.",
+        ),
+        RuleInfo(
+            "orphan-page",
+            "An ADR, runbook or roadmap page that addresses no gap.",
+            "Add `addresses: [gap-id]` to its front matter, or `kind: none` if it is not a "
+            "plan document (a template, an index).",
+        ),
+        RuleInfo(
+            "inactive-coverage",
+            "A gap addressed only by rejected, deprecated or superseded ADRs.",
+            "Address it from the ADR that replaced them, or from another active page.",
+        ),
+        RuleInfo(
+            "stale-runbook",
+            "A runbook never drilled, or not drilled for too long.",
+            "Run the drill and set `last_tested:` to its date (option `stale_runbook_days`).",
+        ),
+        RuleInfo(
+            "overdue-gap",
+            "A gap past its `due` date that is still open or in progress.",
+            "Resolve it, set a new `due` date, or accept the risk (`status: accepted`).",
+        ),
+        RuleInfo(
+            "unknown-marker",
+            "A `gapcheck:` marker or filter that does not exist.",
+            "Markers are matrix, grid, index and coverage; filters scope=page, severity=, "
+            "status= and kind=. The message names the one that is wrong.",
+        ),
+        RuleInfo(
+            "invalid-page",
+            "A page's gapcheck front matter with a wrong type or value.",
+            "`kind` is one of gaps, adr, runbook, roadmap, plan or none; `addresses` is a gap "
+            "id or a list of them; ADR `status` is on its scale; dates are ISO; "
+            "`superseded_by` chains end.",
+        ),
+        RuleInfo(
+            "unknown-page",
+            "`superseded_by` names no ADR page of the site.",
+            "Give the newer ADR's file name without `.md`, or its path under docs_dir.",
+        ),
+        RuleInfo(
+            "bad-encoding",
+            "A Markdown file that is not valid UTF-8.",
+            "Re-save the file as UTF-8. The page is built with the bad bytes replaced.",
+        ),
+    )
+}
+
+
+@dataclass
+class Finding:
+    """One problem in the sources: the unit every adapter reports."""
+
+    rule: str
+    level: Level
+    file: str  #: path under docs_dir, with forward slashes
+    line: int  #: 1-based line of the Markdown source, front matter included
+    message: str
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.file, self.line, self.rule, self.message)
+
+    def format(self, prefix: str = "") -> str:
+        """``docs/gaps.md:14: uncovered-gap: ...``; ``prefix`` is docs_dir as the user sees it."""
+        return f"{prefix}{self.file}:{self.line}: {self.rule}: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "level": self.level,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Gap:
+    """A gap as defined in front matter, its scale values spelled as the config spells them."""
+
+    id: str
+    title: str
+    severity: str
+    page: str
+    line: int
+    order: int  #: declaration order across the site (site order, then position on the page)
+    effort: str | None = None
+    timing: str | None = None
+    status: str = "open"
+    owner: str | None = None
+    due: dt.date | None = None
+    rationale: str | None = None
+    section: str | None = None
+    addressed_by: list[str] = field(default_factory=list)  #: page paths, site order
+
+
+@dataclass
+class Marker:
+    """A ``<!-- gapcheck:NAME k=v -->`` marker found outside code in a page's Markdown."""
+
+    name: str
+    filters: dict[str, str]
+    line: int
+    start: int  #: character offsets of the marker in the Markdown source (front matter included)
+    end: int
+    valid: bool = True
+
+
+@dataclass
+class Page:
+    """A Markdown page as gapcheck sees it: kind, what it addresses and its lifecycle fields."""
+
+    path: str
+    order: int  #: position in site order (nav order, then path)
+    title: str | None = None
+    kind: str | None = None  #: one of KINDS, or None for an ordinary page
+    addresses: list[str] = field(default_factory=list)
+    addresses_lines: list[int] = field(default_factory=list)
+    line: int = 1  #: line to report page-level findings on (its front matter's first key)
+    body_offset: int = 0  #: character offset where the Markdown body starts
+    # ADR
+    number: str | None = None
+    status: str | None = None
+    date: dt.date | None = None
+    superseded_by: str | None = None  #: resolved page path, when it resolves
+    # runbook
+    owner: str | None = None
+    last_tested: dt.date | None = None
+    last_tested_line: int | None = None
+    # roadmap
+    period: str | None = None
+    start: dt.date | None = None
+    markers: list[Marker] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  #: pages this page links to (paths)
+    linked_from: list[str] = field(default_factory=list)  #: pages linking here, site order
+    gaps: list[str] = field(default_factory=list)  #: ids of gaps defined on this page
+
+    @property
+    def active(self) -> bool:
+        """Whether this page counts as coverage (rejected/deprecated/superseded ADRs do not)."""
+        return not (self.kind == "adr" and self.status in INACTIVE_ADR_STATUSES)
+
+    @property
+    def coverage_kind(self) -> str:
+        """The kind this page counts as when it addresses a gap."""
+        return self.kind if self.kind in ("adr", "runbook", "roadmap") else "plan"
+
+
+@dataclass
+class Model:
+    """Everything gapcheck knows about one site, built afresh for every build."""
+
+    gaps: list[Gap]  #: matrix order: severity, effort, declaration order
+    pages: dict[str, Page]  #: by path, in site order
+    findings: list[Finding]  #: sorted by file, then line
+    severities: tuple[str, ...]
+    efforts: tuple[str, ...]
+    today: dt.date
+
+    def gap(self, gap_id: str) -> Gap | None:
+        return self._by_id.get(gap_id)
+
+    def __post_init__(self) -> None:
+        self._by_id = {g.id: g for g in self.gaps}
+
+    @property
+    def failed(self) -> bool:
+        """Whether a finding is at warn or error level (``gapcheck check`` exits 1)."""
+        return any(f.level in ("warn", "error") for f in self.findings)

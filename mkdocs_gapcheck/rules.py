@@ -1,0 +1,228 @@
+"""The rules that need the whole site: links between pages and gaps, coverage, freshness.
+
+Input is every parsed page in site order; output is the findings, as (file, rule, line,
+message), and the links the views show (a gap's ``addressed_by``, a page's ``linked_from``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import posixpath
+
+from .model import Gap, Page
+from .options import Options
+from .parse import ParsedPage
+
+#: (file, rule, line, message); the level comes from the options
+Problem = tuple[str, str, int, str]
+
+
+def _closest(word: str, choices: dict[str, str]) -> str | None:
+    """The choice closest to ``word``, compared without case; ``choices`` maps lower -> spelled."""
+    match = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return choices[match[0]] if match else None
+
+
+def _dedupe_gaps(gaps: list[Gap], problems: list[Problem]) -> list[Gap]:
+    first: dict[str, Gap] = {}
+    kept: list[Gap] = []
+    for gap in gaps:
+        seen = first.get(gap.id.lower())
+        if seen is None:
+            first[gap.id.lower()] = gap
+            kept.append(gap)
+            continue
+        same = "" if seen.id == gap.id else f" as '{seen.id}' (ids are compared without case)"
+        problems.append(
+            (gap.page, "duplicate-gap", gap.line,
+             f"gap '{gap.id}' is already defined{same} at {seen.page}:{seen.line}; "
+             "gap ids are unique across the site: rename or remove one of the two")
+        )
+    return kept
+
+
+def _link_addresses(
+    parsed: list[ParsedPage], gaps: list[Gap], problems: list[Problem]
+) -> None:
+    by_id = {g.id: g for g in gaps}
+    lowered = {g.id.lower(): g.id for g in gaps}
+    for p in parsed:
+        page = p.page
+        for gid, line in zip(page.addresses, page.addresses_lines, strict=True):
+            gap = by_id.get(gid)
+            if gap is not None:
+                gap.addressed_by.append(page.path)
+                continue
+            hint = _closest(gid, lowered)
+            problems.append(
+                (page.path, "unknown-gap", line,
+                 f"addresses '{gid}', but no page defines a gap with that id"
+                 + (f"; did you mean '{hint}'?" if hint else
+                    "; define it in a gaps: list or fix the id"))
+            )
+
+
+def _adr_lookup(pages: dict[str, Page]) -> dict[str, str]:
+    """Every way a user may name an ADR in superseded_by, lower-cased, to its path."""
+    names: dict[str, str] = {}
+    for path, page in pages.items():
+        if page.kind != "adr":
+            continue
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        for name in (path, path[:-3], stem):
+            names.setdefault(name.lower(), path)
+        if page.number is not None:
+            names.setdefault(str(int(page.number)), path)
+    return names
+
+
+def _link_supersession(
+    parsed: list[ParsedPage], pages: dict[str, Page], problems: list[Problem]
+) -> None:
+    names = _adr_lookup(pages)
+    stems = {k: k for k in names if not k.isdigit() and "/" not in k}
+    for p in parsed:
+        ref = p.superseded_ref
+        if ref is None:
+            continue
+        key = ref.strip().lower().removesuffix(".md").lstrip("/")
+        key = key.removeprefix("adr-").removeprefix("adr ") if key[4:5].isdigit() else key
+        candidates = [key, posixpath.normpath(posixpath.join(posixpath.dirname(p.page.path), key))]
+        if key.isdigit():
+            candidates.append(str(int(key)))
+        target = next((names[c] for c in candidates if c in names), None)
+        if target is None or target == p.page.path:
+            hint = _closest(posixpath.basename(key), stems)
+            problems.append(
+                (p.page.path, "unknown-page", p.superseded_line,
+                 f"superseded_by '{ref}' names no ADR page of this site"
+                 + (f"; did you mean '{hint}'?" if hint else
+                    "; give the newer ADR's file name without .md"))
+            )
+            continue
+        p.page.superseded_by = target
+    # a chain of supersession that comes back on itself has no current decision
+    reported: set[str] = set()
+    for p in parsed:
+        seen: list[str] = []
+        path: str | None = p.page.path
+        while path is not None and path not in seen:
+            seen.append(path)
+            path = pages[path].superseded_by
+        if path is None:
+            continue
+        cycle = seen[seen.index(path) :]
+        if reported.intersection(cycle):
+            continue
+        reported.update(cycle)
+        first = min(cycle)
+        line = next(q.superseded_line for q in parsed if q.page.path == first)
+        problems.append(
+            (first, "invalid-page", line,
+             f"superseded_by goes round in a cycle ({' -> '.join([*cycle, path])}); "
+             "the newest ADR of a chain must not be superseded")
+        )
+
+
+def _link_pages(parsed: list[ParsedPage], pages: dict[str, Page]) -> None:
+    for p in parsed:
+        for target in dict.fromkeys(p.page.links):
+            if target in pages and target != p.page.path:
+                pages[target].linked_from.append(p.page.path)
+
+
+def _check_coverage(
+    gaps: list[Gap], pages: dict[str, Page], options: Options, problems: list[Problem]
+) -> None:
+    for gap in gaps:
+        if gap.status == "accepted":
+            continue
+        required = options.required_kinds(gap.severity)
+        if not required:
+            continue
+        name = f"{gap.severity} gap '{gap.id}' ({gap.title})"
+        if not gap.addressed_by:
+            problems.append(
+                (gap.page, "uncovered-gap", gap.line,
+                 f"{name} is addressed by no page; add '{gap.id}' to the addresses of a page "
+                 "that remediates it, or set status: accepted with a rationale")
+            )
+            continue
+        active = [pages[p] for p in gap.addressed_by if pages[p].active]
+        if not active:
+            inactive = ", ".join(f"{p} ({pages[p].status})" for p in gap.addressed_by)
+            problems.append(
+                (gap.page, "inactive-coverage", gap.line,
+                 f"{name} is addressed only by inactive ADRs: {inactive}; address it from the "
+                 "ADR that replaced them or from another active page")
+            )
+            continue
+        have = {p.coverage_kind for p in active}
+        missing = [k for k in required if k != "any" and k not in have]
+        if missing:
+            problems.append(
+                (gap.page, "uncovered-gap", gap.line,
+                 f"{name} needs a page of kind {' and '.join(missing)} (coverage for "
+                 f"{gap.severity}: {', '.join(required)}); it is addressed only by "
+                 f"{', '.join(p.path + ' (' + p.coverage_kind + ')' for p in active)}")
+            )
+
+
+def _check_pages(
+    parsed: list[ParsedPage], options: Options, day: dt.date, problems: list[Problem]
+) -> None:
+    for p in parsed:
+        page = p.page
+        if page.kind in ("adr", "runbook", "roadmap") and not page.addresses:
+            problems.append(
+                (page.path, "orphan-page", page.line,
+                 f"{page.kind} page addresses no gap; add addresses: [gap-id] to its front "
+                 "matter, or kind: none if it is not a plan document")
+            )
+        if page.kind != "runbook":
+            continue
+        if page.last_tested is None:
+            if page.last_tested_line is None:
+                problems.append(
+                    (page.path, "stale-runbook", page.line,
+                     "runbook has no last_tested date; drill it and add last_tested: YYYY-MM-DD")
+                )
+            continue
+        age = (day - page.last_tested).days
+        if age > options.stale_runbook_days:
+            problems.append(
+                (page.path, "stale-runbook", page.last_tested_line or page.line,
+                 f"runbook last tested {page.last_tested.isoformat()}, {age} days ago (more than "
+                 f"stale_runbook_days: {options.stale_runbook_days}); drill it and update "
+                 "last_tested")
+            )
+
+
+def _check_due(gaps: list[Gap], day: dt.date, problems: list[Problem]) -> None:
+    for gap in gaps:
+        if gap.due is not None and gap.due < day and gap.status in ("open", "in-progress"):
+            problems.append(
+                (gap.page, "overdue-gap", gap.line,
+                 f"gap '{gap.id}' was due {gap.due.isoformat()} ({(day - gap.due).days} days "
+                 f"ago) and is still {gap.status}; resolve it, move due, or accept the risk")
+            )
+
+
+def run_rules(
+    parsed: list[ParsedPage],
+    pages: dict[str, Page],
+    gaps: list[Gap],
+    options: Options,
+    day: dt.date,
+) -> list[Problem]:
+    """Cross-page rules. Drops duplicate gaps from ``gaps`` (the first definition wins)."""
+    problems: list[Problem] = []
+    gaps[:] = _dedupe_gaps(gaps, problems)
+    _link_addresses(parsed, gaps, problems)
+    _link_supersession(parsed, pages, problems)
+    _link_pages(parsed, pages)
+    _check_coverage(gaps, pages, options, problems)
+    _check_pages(parsed, options, day, problems)
+    _check_due(gaps, day, problems)
+    return problems
