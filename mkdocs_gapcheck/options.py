@@ -29,6 +29,14 @@ class OptionsError(ValueError):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def by_option(self) -> list[tuple[str, str]]:
+        """(option, problem) pairs: every problem names its option first, in quotes."""
+        pairs = []
+        for problem in self.problems:
+            name = problem.split("'")[1] if problem.startswith("'") else ""
+            pairs.append((name.split(".")[0] or "gapcheck", problem))
+        return pairs
+
 
 @dataclass(frozen=True)
 class Options:

@@ -12,7 +12,7 @@ import os
 from typing import Any
 
 from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
+from mkdocs.config.base import Config, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -52,6 +52,17 @@ class GapcheckConfig(Config):
     stale_runbook_days = c.Type(int, default=180)
     rules = c.DictOfItems(c.Type((str, bool)), default={})
 
+    def validate(self) -> tuple[Any, Any]:
+        """MkDocs checks each option's type; the core then checks values and how they relate
+        (a coverage severity must be on the scale), reported as MkDocs config errors."""
+        failed, warnings = super().validate()
+        if not failed:
+            try:
+                parse_options({k: v for k, v in self.items() if k != "enabled"})
+            except OptionsError as exc:
+                failed.extend((key, ValidationError(msg)) for key, msg in exc.by_option())
+        return failed, warnings
+
 
 class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     """Reads plan pages' front matter, links gaps to the pages that address them, and warns."""
@@ -67,14 +78,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.model = None
         if not self.config.enabled:
             return None
-        raw: dict[str, Any] = {k: v for k, v in self.config.items() if k != "enabled"}
-        # the user's own option wins over the typed default, for kinds merged per kind
-        try:
-            self.options = parse_options(raw)
-        except OptionsError as exc:
-            raise PluginError(
-                "Invalid gapcheck options in mkdocs.yml:\n  " + "\n  ".join(exc.problems)
-            ) from None
+        # already validated with the config (GapcheckConfig.validate)
+        self.options = parse_options({k: v for k, v in self.config.items() if k != "enabled"})
         root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
         prefix = os.path.relpath(config.docs_dir, root).replace(os.sep, "/")
         self.docs_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
