@@ -1,0 +1,396 @@
+"""mkdocs.yml as MkDocs reads it, without MkDocs: what ``gapcheck check`` needs and no more.
+
+The command must see the same pages with the same options as the plugin does in a build, yet
+stay fast and independent of the site's theme and plugins. So this module reads the YAML the
+way MkDocs does (``!ENV``, ``!relative``, ``INHERIT`` with a deep merge), finds the gapcheck
+entry under ``plugins``, and lists the Markdown files of docs_dir the way MkDocs' ``get_files``
+does (dot files, ``templates/``, ``exclude_docs``, ``draft_docs``, README/index conflicts).
+It never imports ``mkdocs``; tags it does not know (``!!python/name:...`` in a pymdownx
+config) load as plain values instead of failing.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .core import nav_paths
+
+try:  # the C parser; constructors stay Python, so the tags below work with either
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+#: Looked for in this order in the current folder when no ``-f`` is given.
+CONFIG_NAMES: tuple[str, ...] = ("mkdocs.yml", "mkdocs.yaml", "properdocs.yml")
+#: What MkDocs counts as a Markdown page (``mkdocs.utils.markdown_extensions``).
+MARKDOWN_EXTENSIONS: tuple[str, ...] = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
+#: The plugin's names under ``plugins`` (a leading ``/`` skips theme namespacing in MkDocs).
+PLUGIN_NAMES: tuple[str, ...] = ("gapcheck", "/gapcheck")
+
+
+class ConfigError(Exception):
+    """The site cannot be checked; the message is one line for the user."""
+
+
+@dataclass
+class SiteConfig:
+    """What gapcheck takes from mkdocs.yml."""
+
+    config_file: str  #: absolute path of the config file
+    config_dir: str  #: its folder: docs_dir and the printed paths are relative to it
+    docs_dir: str  #: absolute
+    docs_prefix: str  #: docs_dir as findings show it: ``docs/`` (``""`` if it is the folder)
+    nav: list[str]  #: page paths of ``nav``, in order
+    options: dict[str, Any]  #: the gapcheck plugin's raw options
+    plugin_found: bool
+    plugin_enabled: bool
+    use_directory_urls: bool
+    exclude: Callable[[str], bool]  #: src_uri -> excluded from the build (exclude/draft_docs)
+    prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
+    notes: list[str] = field(default_factory=list)  #: things worth telling the user
+
+
+# --- YAML ---------------------------------------------------------------------------------
+
+
+class _ConfigLoader(_BaseLoader):
+    """Safe loader with MkDocs' tags; ``config_dir`` resolves ``!relative $config_dir``."""
+
+    config_dir: str = ""
+
+
+def _construct_env(loader: _ConfigLoader, node: yaml.Node) -> Any:
+    """``!ENV VAR``, ``!ENV [VAR, default]``, ``!ENV [A, B, default]`` as pyyaml-env-tag does."""
+    default = None
+    if isinstance(node, yaml.ScalarNode):
+        names = [loader.construct_scalar(node)]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+        if len(children) > 1:
+            default = loader.construct_object(children[-1], deep=True)
+            children = children[:-1]
+        names = [loader.construct_scalar(child) for child in children]
+    else:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"!ENV expects a variable name or a list, found {type(node).__name__}",
+            node.start_mark,
+        )
+    for name in names:
+        if isinstance(name, str) and name in os.environ:
+            value = os.environ[name]
+            tag = loader.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+            return loader.construct_object(yaml.ScalarNode(tag, value))
+    return default
+
+
+def _construct_relative(loader: _ConfigLoader, node: yaml.Node) -> Any:
+    """``!relative $config_dir/sub`` as a path; other forms only matter to Markdown extensions."""
+    value = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else ""
+    prefix, _, suffix = str(value or "").partition("/")
+    if prefix == "$config_dir":
+        return os.path.join(loader.config_dir, suffix) if suffix else loader.config_dir
+    return value
+
+
+def _construct_unknown(loader: _ConfigLoader, node: yaml.Node) -> Any:
+    """Any other tag (``!!python/name:material.extensions.emoji.twemoji``): its plain value."""
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        try:
+            return loader.construct_mapping(node, deep=True)
+        except yaml.constructor.ConstructorError:  # unhashable keys: nothing gapcheck reads
+            return None
+    return None  # pragma: no cover - every node is one of the three
+
+
+_ConfigLoader.add_constructor("!ENV", _construct_env)
+_ConfigLoader.add_constructor("!relative", _construct_relative)
+_ConfigLoader.add_constructor(None, _construct_unknown)
+
+
+def _display(path: str) -> str:
+    """A path as the user would write it: relative to the current folder when below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _load_one(path: str, config_dir: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {_display(path)}: {exc.strerror or exc}") from None
+    loader = _ConfigLoader(raw)
+    loader.config_dir = config_dir
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{_display(path)}:{mark.line + 1}" if mark is not None else _display(path)
+        reason = " ".join(str(exc.problem or exc.context or "").split())
+        raise ConfigError(f"{where}: not valid YAML: {reason}") from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{_display(path)}: not valid YAML: {first}") from None
+    finally:
+        loader.dispose()
+
+
+def merge(parent: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``child`` into ``parent`` as MkDocs' INHERIT does (mergedeep): child wins,
+    mappings merge key by key, lists and everything else are replaced."""
+    for key, value in child.items():
+        old = parent.get(key)
+        if key in parent and isinstance(old, dict) and isinstance(value, Mapping):
+            merge(old, value)
+        else:
+            parent[key] = copy.deepcopy(value)
+    return parent
+
+
+def load_yaml(
+    path: str, config_dir: str | None = None, _seen: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The config file as a mapping, ``INHERIT`` resolved (relative to the inheriting file)."""
+    path = os.path.abspath(path)
+    if config_dir is None:
+        config_dir = os.path.dirname(path)
+    data = _load_one(path, config_dir)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{_display(path)} is not a mapping of settings (it holds a {type(data).__name__})"
+        )
+    if "INHERIT" in data:
+        relpath = data.pop("INHERIT")
+        if not isinstance(relpath, str) or not relpath.strip():
+            raise ConfigError(f"{_display(path)}: INHERIT must name a config file, got {relpath!r}")
+        parent_path = os.path.normpath(os.path.join(os.path.dirname(path), relpath))
+        if parent_path in (*_seen, path):
+            raise ConfigError(f"{_display(path)}: INHERIT goes round in a cycle via {relpath}")
+        if not os.path.isfile(parent_path):
+            raise ConfigError(
+                f"{_display(path)}: inherited config file '{relpath}' does not exist at "
+                f"{_display(parent_path)}"
+            )
+        parent = load_yaml(parent_path, config_dir, (*_seen, path))
+        data = merge(parent, data)
+    return dict(data)
+
+
+# --- finding and reading the config --------------------------------------------------------
+
+
+def find_config(explicit: str | None = None, folder: str | None = None) -> str:
+    """The config file to read: ``explicit``, else the first of CONFIG_NAMES in ``folder``."""
+    if explicit is not None:
+        if os.path.isdir(explicit):
+            folder = explicit
+        elif not os.path.isfile(explicit):
+            raise ConfigError(f"config file '{explicit}' does not exist")
+        else:
+            return os.path.abspath(explicit)
+    folder = folder or os.getcwd()
+    for name in CONFIG_NAMES:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            return os.path.abspath(candidate)
+    where = "the current folder" if explicit is None else f"'{explicit}'"
+    raise ConfigError(
+        f"no {', '.join(CONFIG_NAMES[:-1])} or {CONFIG_NAMES[-1]} in {where}; "
+        "pass the config file with -f"
+    )
+
+
+def _plugin_entry(plugins: Any, where: str) -> tuple[bool, dict[str, Any]]:
+    """Whether ``plugins`` names gapcheck, and its options (``{}`` for a bare name)."""
+    if plugins is None:
+        return False, {}
+    items: list[tuple[Any, Any]] = []
+    if isinstance(plugins, dict):
+        items = list(plugins.items())
+    elif isinstance(plugins, list):
+        for item in plugins:
+            if isinstance(item, dict):
+                if len(item) != 1:
+                    raise ConfigError(
+                        f"{where}: a plugins item names {len(item)} plugins; write one per item"
+                    )
+                items.append(next(iter(item.items())))
+            else:
+                items.append((item, {}))
+    else:
+        raise ConfigError(f"{where}: plugins must be a list or a mapping")
+    for name, options in items:
+        if name in PLUGIN_NAMES:
+            if options is None:
+                return True, {}
+            if not isinstance(options, dict):
+                raise ConfigError(
+                    f"{where}: the gapcheck plugin's options must be a mapping, got "
+                    f"{type(options).__name__}"
+                )
+            return True, dict(options)
+    return False, {}
+
+
+def _pattern_lines(data: dict[str, Any], key: str, where: str) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{where}: {key} must be a multi-line string of gitignore-style patterns "
+            "(write it as `" + key + ": |`)"
+        )
+    return value.splitlines()
+
+
+def _is_default_excluded(src_uri: str) -> bool:
+    """MkDocs' own exclusions: any dot file or folder, and ``templates/`` at the top."""
+    return src_uri.startswith("templates/") or any(
+        part.startswith(".") for part in src_uri.split("/")
+    )
+
+
+def _exclusions(exclude: list[str], drafts: list[str]) -> Callable[[str], bool]:
+    """A matcher with MkDocs' semantics: gitignore patterns via pathspec, as MkDocs uses it."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in exclude + drafts):
+        return _is_default_excluded
+    import pathspec  # MkDocs' own dependency; imported only when a pattern needs it
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines([".*", "/templates/", *exclude])
+        draft_spec = pathspec.GitIgnoreSpec.from_lines(drafts) if drafts else None
+    except ValueError as exc:
+        raise ConfigError(f"exclude_docs/draft_docs: {exc}") from None
+
+    def excluded(src_uri: str) -> bool:
+        return bool(spec.match_file(src_uri)) or bool(
+            draft_spec is not None and draft_spec.match_file(src_uri)
+        )
+
+    return excluded
+
+
+def read_config(config_file: str) -> SiteConfig:
+    """Read ``config_file`` (absolute) as MkDocs would; raise :class:`ConfigError` if unusable."""
+    config_dir = os.path.dirname(config_file)
+    where = _display(config_file)
+    data = load_yaml(config_file)
+
+    raw_docs = data.get("docs_dir")
+    if raw_docs is None:
+        raw_docs = "docs"
+    if not isinstance(raw_docs, str) or not raw_docs.strip():
+        raise ConfigError(f"{where}: docs_dir must be a folder path, got {raw_docs!r}")
+    docs_dir = os.path.abspath(os.path.join(config_dir, raw_docs))
+    if not os.path.isdir(docs_dir):
+        raise ConfigError(f"{where}: docs_dir '{raw_docs}' is not a folder ({_display(docs_dir)})")
+    if docs_dir == config_dir:
+        raise ConfigError(
+            f"{where}: docs_dir must not be the config file's own folder (MkDocs refuses it)"
+        )
+    prefix = os.path.relpath(docs_dir, config_dir).replace(os.sep, "/")
+    docs_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
+
+    use_directory_urls = data.get("use_directory_urls", True)
+    if not isinstance(use_directory_urls, bool):
+        use_directory_urls = True
+
+    exclude = _pattern_lines(data, "exclude_docs", where)
+    drafts = _pattern_lines(data, "draft_docs", where)
+    negated = any(line.lstrip().startswith("!") for line in exclude + drafts)
+
+    found, options = _plugin_entry(data.get("plugins"), where)
+    enabled = options.get("enabled", True) is not False
+    notes: list[str] = []
+    if not found:
+        notes.append(
+            f"{where} has no gapcheck entry under plugins: checking with the default options "
+            "(add '- gapcheck' to plugins so that `mkdocs build` checks too)"
+        )
+    elif not enabled:
+        notes.append(f"{where} disables the gapcheck plugin (enabled: false); checking anyway")
+    return SiteConfig(
+        config_file=config_file,
+        config_dir=config_dir,
+        docs_dir=docs_dir,
+        docs_prefix=docs_prefix,
+        nav=nav_paths(data.get("nav")),
+        options=options,
+        plugin_found=found,
+        plugin_enabled=enabled,
+        use_directory_urls=use_directory_urls,
+        exclude=_exclusions(exclude, drafts),
+        prune_dot_dirs=not negated,
+        notes=notes,
+    )
+
+
+# --- the pages of docs_dir -----------------------------------------------------------------
+
+
+def _file_sort_key(name: str) -> tuple[bool, str]:
+    """``index`` and ``README`` first, as MkDocs sorts the files of one folder."""
+    return (posixpath.splitext(name)[0] not in ("index", "README"), name)
+
+
+def _dest_uri(src_uri: str, use_directory_urls: bool) -> str:
+    """Where MkDocs writes a file, to find the files one folder's pages conflict on."""
+    if not src_uri.endswith(MARKDOWN_EXTENSIONS):
+        return src_uri
+    parent, filename = posixpath.split(src_uri)
+    stem = posixpath.splitext(filename)[0]
+    name = "index" if stem == "README" else stem
+    if not use_directory_urls or name == "index":
+        return posixpath.join(parent, name + ".html")
+    return posixpath.join(parent, name, "index.html")
+
+
+def page_paths(site: SiteConfig) -> list[str]:
+    """The Markdown pages MkDocs builds from docs_dir (src_uri, forward slashes).
+
+    Like ``mkdocs.structure.files.get_files`` followed by ``documentation_pages()``: excluded
+    and draft files are left out, and of two files one folder writes to the same place
+    (README.md and index.md) the later one wins unless it is excluded.
+    """
+    files: list[str] = []
+    conflicts: list[tuple[str, str]] = []
+    root = site.docs_dir
+    for folder, dirnames, filenames in os.walk(root, followlinks=True):
+        rel = os.path.relpath(folder, root)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        if site.prune_dot_dirs:
+            # excluded whole by MkDocs' defaults, and no `!pattern` can bring them back
+            dirnames[:] = [
+                d for d in dirnames if not d.startswith(".") and not (not rel and d == "templates")
+            ]
+        dirnames.sort()
+        by_dest: dict[str, str] = {}
+        for name in sorted(filenames, key=_file_sort_key):
+            src_uri = rel + name
+            dest = _dest_uri(src_uri, site.use_directory_urls)
+            first = by_dest.setdefault(dest, src_uri)
+            if first != src_uri:
+                conflicts.append((first, src_uri))
+            files.append(src_uri)
+    exclude = site.exclude
+    dropped: set[str] = set()
+    for first, second in conflicts:
+        dropped.add(first if not exclude(second) else second)
+    return [
+        f for f in files
+        if f.endswith(MARKDOWN_EXTENSIONS) and f not in dropped and not exclude(f)
+    ]
