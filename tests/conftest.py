@@ -152,3 +152,29 @@ def site(tmp_path: Path) -> Iterator[Any]:
     for result in built:
         if not result.checked and result.messages():
             pytest.fail(f"build logged warnings no test expected: {result.messages()}")
+
+
+def build_config(config_file: Path, site_dir: Path, **overrides: Any) -> BuiltSite:
+    """Build any config file (``mkdocs.yaml``, ``properdocs.yml``, a fixture site kept in the
+    repository) in-process into ``site_dir``, so that nothing is written beside the sources.
+
+    Captures the ``mkdocs`` loggers like :func:`build_site` and never raises on build failure.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    handler = _Capture()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    error: BaseException | None = None
+    try:
+        config = load_config(str(config_file), site_dir=str(site_dir), **overrides)
+        build(config)
+    except (Exception, SystemExit) as exc:  # PluginError, Abort (SystemExit)
+        error = exc
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    return BuiltSite(config_file.parent, site_dir, handler.records, error)
