@@ -72,8 +72,13 @@ def analyze(
     *,
     nav: Sequence[str] = (),
     on: dt.date | None = None,
+    links: bool = True,
 ) -> Model:
-    """Build the model of a site from its Markdown sources."""
+    """Build the model of a site from its Markdown sources.
+
+    ``links=False`` skips collecting Markdown links between pages: they feed the index view's
+    "linked from" column and no rule, so a check that renders nothing can do without them.
+    """
     by_path = {s.path: s for s in sources}
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
@@ -88,11 +93,12 @@ def analyze(
         if fm.error:
             problems.append((path, "bad-front-matter", fm.error_line, fm.error))
         page = parse_page(path, order, fm, options)
-        body = markdown.scan(source.text, fm.body_offset, fm.body_line, options.severities)
+        body = markdown.scan(
+            source.text, fm.body_offset, fm.body_line, options.severities, links=links
+        )
         page.page.markers = body.markers
-        page.page.links = [
-            target for target in (markdown.resolve_link(path, t) for t in body.links) if target
-        ]
+        resolved = (markdown.resolve_link(path, t) for t in body.links)
+        page.page.links = [target for target in resolved if target]
         if page.page.title is None:
             page.page.title = body.title
         problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from .model import GAP_STATUSES, Marker
 
-MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>.*?)-->")
-_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[>][ \t]*)*(?P<fence>`{3,}|~{3,})")
+MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>[^\n]*?)-->")
+_FENCE_RUN_RE = re.compile(r"`{3,}|~{3,}")
 _INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)(?:.+?)(?<!`)\1(?!`)")
 _LINK_RE = re.compile(
     r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
-_REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:[ \t]*<?(?P<target>[^\s>]+)>?")
-_H1_RE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t#]*$")
+_REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
+_H1_RE = re.compile(r"^#[ \t]+(?P<title>[^\n]+?)[ \t#]*$", re.MULTILINE)
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage")
@@ -44,26 +44,53 @@ class Body:
     problems: list[tuple[int, str]] = field(default_factory=list)  #: (line, unknown-marker msg)
 
 
-def _code_free_lines(text: str, first_line: int) -> Iterator[tuple[int, int, str]]:
-    """Yield (line number, offset, line) for the lines outside fenced code, inline code blanked."""
+def _fenced_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of fenced code blocks (an unclosed fence runs to the end)."""
+    ranges: list[tuple[int, int]] = []
     fence: str | None = None
-    offset = 0
-    for number, line in enumerate(text.split("\n"), start=first_line):
-        start = offset
-        offset += len(line) + 1
-        match = _FENCE_RE.match(line)
-        if fence is not None:
-            if match and match["fence"][0] == fence[0] and len(match["fence"]) >= len(fence):
-                rest = line[match.end() :].strip()
-                if not rest:
-                    fence = None
-            continue
-        if match:
-            fence = match["fence"]
-            continue
-        if "`" in line:
-            line = _INLINE_CODE_RE.sub(lambda m: " " * len(m.group(0)), line)
-        yield number, start, line
+    opened = 0
+    for match in _FENCE_RUN_RE.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        if text[start : match.start()].strip(" \t>"):
+            continue  # backticks inside a line, not a fence
+        run = match.group(0)
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        if fence is None:
+            fence, opened = run, start
+        elif run[0] == fence[0] and len(run) >= len(fence) and not text[match.end() : end].strip():
+            ranges.append((opened, end))
+            fence = None
+    if fence is not None:
+        ranges.append((opened, len(text)))
+    return ranges
+
+
+class _CodeMap:
+    """Answers "is this offset inside code?" for fenced blocks and inline code spans."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.fenced = _fenced_ranges(text)
+        self.starts = [start for start, _ in self.fenced]
+        self._inline: dict[int, list[tuple[int, int]]] = {}
+
+    def line_start(self, pos: int) -> int:
+        return self.text.rfind("\n", 0, pos) + 1
+
+    def in_code(self, pos: int) -> bool:
+        if self.fenced:
+            index = bisect_right(self.starts, pos) - 1
+            if index >= 0 and pos < self.fenced[index][1]:
+                return True
+        start = self.line_start(pos)
+        spans = self._inline.get(start)
+        if spans is None:
+            end = self.text.find("\n", start)
+            line = self.text[start : end if end >= 0 else len(self.text)]
+            spans = [(start + m.start(), start + m.end()) for m in _INLINE_CODE_RE.finditer(line)]
+            self._inline[start] = spans
+        return any(a <= pos < b for a, b in spans)
 
 
 def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str, str], str | None]:
@@ -106,40 +133,44 @@ def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str,
     return name, filters, None
 
 
-def scan(text: str, offset: int, first_line: int, severities: tuple[str, ...]) -> Body:
-    """Scan the body ``text[offset:]`` whose first line is ``first_line`` of the source."""
+def scan(
+    text: str, offset: int, first_line: int, severities: tuple[str, ...], *, links: bool = True
+) -> Body:
+    """Scan the body ``text[offset:]`` whose first line is ``first_line`` of the source.
+
+    Regular expressions find candidates over the whole body; only candidates are checked
+    against code ranges, so a long page without markers costs a few C-level searches.
+    """
     body = Body()
-    for number, start, line in _code_free_lines(text[offset:], first_line):
-        if body.title is None and line.startswith("#"):
-            h1 = _H1_RE.match(line)
-            if h1:
-                body.title = h1["title"].strip()
-        if "<!--" in line:
-            for match in MARKER_RE.finditer(line):
-                name, filters, problem = parse_marker(match["body"], severities)
-                marker = Marker(
-                    name=name,
-                    filters=filters,
-                    line=number,
-                    start=offset + start + match.start(),
-                    end=offset + start + match.end(),
-                    valid=problem is None,
-                )
-                body.markers.append(marker)
-                if problem:
-                    body.problems.append((number, problem))
-        if "](" in line:
-            body.links.extend(m["target"] for m in _LINK_RE.finditer(line))
-        if line.lstrip(" ").startswith("["):
-            ref = _REFDEF_RE.match(line)
-            if ref:
-                body.links.append(ref["target"])
+    source = text[offset:] if offset else text
+    code = _CodeMap(source)
+    for h1 in _H1_RE.finditer(source):
+        if not code.in_code(h1.start()):
+            body.title = h1["title"].strip()
+            break
+    if "gapcheck:" in source:
+        for match in MARKER_RE.finditer(source):
+            if code.in_code(match.start()):
+                continue
+            line = first_line + source.count("\n", 0, match.start())
+            name, filters, problem = parse_marker(match["body"], severities)
+            body.markers.append(
+                Marker(name=name, filters=filters, line=line, start=offset + match.start(),
+                       end=offset + match.end(), valid=problem is None)
+            )
+            if problem:
+                body.problems.append((line, problem))
+    if links:
+        for pattern in (_LINK_RE, _REFDEF_RE):
+            for match in pattern.finditer(source):
+                if not code.in_code(match.start()):
+                    body.links.append(match["target"])
     return body
 
 
 def resolve_link(page: str, target: str) -> str | None:
     """The docs path a Markdown link from ``page`` points at, if it points at a Markdown page."""
-    if target.startswith("#") or _SCHEME_RE.match(target) or target.startswith("//"):
+    if ".md" not in target or target.startswith("#") or _SCHEME_RE.match(target) or target.startswith("//"):
         return None
     target = unquote(target.split("#", 1)[0].split("?", 1)[0])
     if not target.endswith(".md"):
