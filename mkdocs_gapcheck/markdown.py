@@ -170,7 +170,7 @@ def scan(
 
 def resolve_link(page: str, target: str) -> str | None:
     """The docs path a Markdown link from ``page`` points at, if it points at a Markdown page."""
-    if ".md" not in target or target.startswith("#") or _SCHEME_RE.match(target) or target.startswith("//"):
+    if ".md" not in target or target.startswith(("#", "//")) or _SCHEME_RE.match(target):
         return None
     target = unquote(target.split("#", 1)[0].split("?", 1)[0])
     if not target.endswith(".md"):
