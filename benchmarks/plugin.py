@@ -1,0 +1,269 @@
+"""How much the gapcheck plugin adds to a build, and how its own work grows with the site.
+
+Two measurements, on sites from ``benchmarks/generate.py``:
+
+overhead
+    Build time with the plugin over build time without it, same sources, same theme. Every
+    build runs in a fresh Python process (so no build profits from caches a previous build
+    warmed: imported extensions, compiled templates, the allocator's pools), timed inside that
+    process from ``load_config`` to the end of ``build``, with an empty ``site_dir``.
+    With/without builds alternate (ABAB...) so that drift of the machine hits both alike; the
+    figure is the ratio of the minimums (the least disturbed run of each), medians shown too.
+
+scaling
+    The plugin's own work at 4N pages over N pages: ``core.analyze`` on the sources in memory
+    (min of repeats), and the time spent inside the plugin's event methods during a real build
+    (each ``on_*`` method of ``GapcheckPlugin`` wrapped by a timer before the config loads).
+
+Run through ``benchmarks/run.py``; ``python benchmarks/plugin.py --worker CONFIG SITE_DIR``
+is the per-build subprocess.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.generate import generate, set_plugin  # noqa: E402
+
+OVERHEAD_TARGET = 1.03
+SCALING_TARGET = 4.4
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    benchmark: str
+    config: str
+    figures: str
+    value: float
+    target: float
+    note: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.value <= self.target
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    env["PROPERDOCS_NO_WARNING"] = "1"
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+# --- the per-build subprocess ---------------------------------------------------------------
+
+
+def _wrap_events(totals: dict[str, float]) -> None:
+    """Time every ``on_*`` method of the plugin class; the priorities stay on the wrappers."""
+    from mkdocs_gapcheck.plugin import GapcheckPlugin
+
+    def timed(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                totals[name] = totals.get(name, 0.0) + time.perf_counter() - start
+
+        return wrapper
+
+    for name in [n for n in vars(GapcheckPlugin) if n.startswith("on_")]:
+        method = getattr(GapcheckPlugin, name)
+        if callable(method):
+            setattr(GapcheckPlugin, name, timed(name, method))
+
+
+def worker(config_file: str, site_dir: str, events: bool) -> dict[str, Any]:
+    """Build one site in this process; the build's time and, if asked, the plugin's events'."""
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    totals: dict[str, float] = {}
+    if events:
+        _wrap_events(totals)
+    gc.collect()
+    start = time.perf_counter()
+    config = load_config(config_file, site_dir=site_dir)
+    build(config)
+    elapsed = time.perf_counter() - start
+    return {"build": elapsed, "events": totals}
+
+
+def build_in_subprocess(config_file: Path, site_dir: Path, events: bool = False) -> dict[str, Any]:
+    """One build in a fresh interpreter, into an emptied ``site_dir``."""
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    cmd = [sys.executable, str(HERE / "plugin.py"), "--worker", str(config_file), str(site_dir)]
+    if events:
+        cmd.append("--events")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"build of {config_file} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- overhead -------------------------------------------------------------------------------
+
+
+def _site_pair(workdir: Path, pages: int, theme: str) -> tuple[Path, Path]:
+    """One generated docs/ with two configs: with the plugin and without it."""
+    root = workdir / f"site-{pages}-{theme}"
+    with_plugin = generate(root, pages, seed=0, theme=theme, plugin=True, nav="short")
+    without = root / "mkdocs-noplugin.yml"
+    shutil.copyfile(with_plugin, without)
+    set_plugin(without, False)
+    return with_plugin, without
+
+
+def _fmt(seconds: list[float]) -> str:
+    return f"min {min(seconds):.2f}s med {statistics.median(seconds):.2f}s"
+
+
+def measure_overhead(
+    workdir: Path, sizes: list[int], themes: list[str], repeats: Callable[[int, str], int],
+    log: Callable[[str], None] = print,
+) -> Iterator[Row]:
+    for theme in themes:
+        for pages in sizes:
+            with_cfg, without_cfg = _site_pair(workdir, pages, theme)
+            runs = repeats(pages, theme)
+            a: list[float] = []
+            b: list[float] = []
+            for i in range(runs):
+                # ABAB... with the order flipped every other round: neither side always goes first
+                order = [(True, with_cfg), (False, without_cfg)]
+                if i % 2:
+                    order.reverse()
+                for plugged, cfg in order:
+                    t = build_in_subprocess(cfg, cfg.parent / "site-bench")["build"]
+                    (a if plugged else b).append(t)
+                log(f"  overhead {theme} {pages}: round {i + 1}/{runs}: with {a[-1]:.2f}s "
+                    f"without {b[-1]:.2f}s")
+            ratio = min(a) / min(b)
+            yield Row(
+                "overhead (build with / without plugin)",
+                f"{theme}, {pages} pages, {runs} runs each",
+                f"with {_fmt(a)}; without {_fmt(b)}; ratio of medians "
+                f"{statistics.median(a) / statistics.median(b):.3f}",
+                ratio,
+                OVERHEAD_TARGET,
+                details={"with": a, "without": b},
+            )
+            shutil.rmtree(with_cfg.parent / "site-bench", ignore_errors=True)
+
+
+# --- scaling --------------------------------------------------------------------------------
+
+
+def _read_sources(config_file: Path) -> list[Any]:
+    from mkdocs_gapcheck.core import SourceFile
+
+    docs = config_file.parent / "docs"
+    return [
+        SourceFile(p.relative_to(docs).as_posix(), p.read_bytes())
+        for p in sorted(docs.rglob("*.md"))
+    ]
+
+
+def time_analyze(config_file: Path, repeats: int) -> list[float]:
+    """``core.analyze`` on the site's sources, already in memory; one figure per repeat."""
+    from mkdocs_gapcheck.core import analyze
+    from mkdocs_gapcheck.options import Options
+
+    sources = _read_sources(config_file)
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        model = analyze(sources, Options())
+        times.append(time.perf_counter() - start)
+        assert not model.findings, model.findings[:3]
+    return times
+
+
+def measure_scaling(
+    workdir: Path, pairs: list[tuple[int, int]], repeats: int, event_pairs: list[tuple[int, int]],
+    event_repeats: int, log: Callable[[str], None] = print,
+) -> Iterator[Row]:
+    configs: dict[int, Path] = {}
+
+    def site(pages: int) -> Path:
+        if pages not in configs:
+            configs[pages] = generate(workdir / f"scale-{pages}", pages, seed=0, nav="short")
+        return configs[pages]
+
+    for small, big in pairs:
+        t_small = time_analyze(site(small), repeats)
+        t_big = time_analyze(site(big), repeats)
+        log(f"  analyze {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
+        yield Row(
+            "scaling: core.analyze, 4N / N",
+            f"{small} -> {big} pages, {repeats} runs each",
+            f"{small}: {_fmt(t_small)} ({min(t_small) / small * 1e6:.0f} us/page); "
+            f"{big}: {_fmt(t_big)} ({min(t_big) / big * 1e6:.0f} us/page)",
+            min(t_big) / min(t_small),
+            SCALING_TARGET,
+        )
+    for small, big in event_pairs:
+        totals: dict[int, list[float]] = {small: [], big: []}
+        parts: dict[int, dict[str, float]] = {}
+        for _ in range(event_repeats):
+            for pages in (small, big):
+                cfg = site(pages)
+                result = build_in_subprocess(cfg, cfg.parent / "site-bench", events=True)
+                totals[pages].append(sum(result["events"].values()))
+                if pages not in parts or totals[pages][-1] <= min(totals[pages]):
+                    parts[pages] = result["events"]
+        for pages in (small, big):
+            shutil.rmtree(site(pages).parent / "site-bench", ignore_errors=True)
+            top = sorted(parts[pages].items(), key=lambda kv: -kv[1])[:4]
+            log(f"  plugin events {pages}: {_fmt(totals[pages])}: "
+                + ", ".join(f"{k} {v * 1000:.0f}ms" for k, v in top))
+        yield Row(
+            "scaling: plugin events in a build, 4N / N",
+            f"{small} -> {big} pages, {event_repeats} runs each",
+            f"{small}: {_fmt(totals[small])}; {big}: {_fmt(totals[big])}; biggest at {big}: "
+            + ", ".join(f"{k} {v:.2f}s" for k, v in
+                        sorted(parts[big].items(), key=lambda kv: -kv[1])[:3]),
+            min(totals[big]) / min(totals[small]),
+            SCALING_TARGET,
+            details={"events": parts},
+        )
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--worker":
+        result = worker(argv[1], argv[2], events="--events" in argv[3:])
+        print(json.dumps(result))
+        return 0
+    print("run the benchmarks with: python benchmarks/run.py [--quick]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
