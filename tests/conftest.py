@@ -178,3 +178,20 @@ def build_config(config_file: Path, site_dir: Path, **overrides: Any) -> BuiltSi
         logger.removeHandler(handler)
         logger.setLevel(old_level)
     return BuiltSite(config_file.parent, site_dir, handler.records, error)
+
+
+#: test name -> how many cases it tried (fuzz examples, corpus cases, soak builds); printed in
+#: the terminal summary so that a run says how much it exercised.
+CASE_COUNTS: dict[str, int] = {}
+
+
+def count_case(name: str, n: int = 1) -> None:
+    """Record that test ``name`` tried ``n`` more cases (see :data:`CASE_COUNTS`)."""
+    CASE_COUNTS[name] = CASE_COUNTS.get(name, 0) + n
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if CASE_COUNTS:
+        terminalreporter.section("cases tried")
+        for name, n in sorted(CASE_COUNTS.items()):
+            terminalreporter.write_line(f"{name}: {n}")
