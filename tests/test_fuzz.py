@@ -291,7 +291,7 @@ def test_core_any_option_value(raw):
     count_case("test_fuzz::core any option value")
     try:  # as mkdocs.yml would give it; YAML that does not load is MkDocs' to report
         raw = yaml.safe_load(dump(raw))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, TypeError):
         return
     try:
         options = parse_options(raw if isinstance(raw, dict) else {})
