@@ -114,8 +114,23 @@ def run_export(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> i
     """``gapcheck export``: the model as the site export has it (JSON) or its gaps as CSV."""
     run = analyze_site(config_file)
     _notes(run.site, err)
-    out.write(export.to_csv(run.model) if fmt == "csv" else export.to_json(run.model))
+    if fmt == "csv":
+        _write_exact(export.to_csv(run.model), out)
+    else:
+        out.write(export.to_json(run.model))
     return EXIT_OK
+
+
+def _write_exact(text: str, out: TextIO) -> None:
+    """Write ``text`` as UTF-8 bytes when the stream allows it: CSV's ``\r\n`` line ends must
+    not become ``\r\r\n`` on a platform whose text streams translate ``\n``."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(text)
+        return
+    out.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def run_new(target: str, out: TextIO, err: TextIO) -> int:

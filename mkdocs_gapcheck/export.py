@@ -81,26 +81,35 @@ def _cell(value: object) -> str | int:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(model: Model) -> str:
-    """The gaps as CSV: a header, then one row per gap in matrix order (``\\n`` line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for gap in model.gaps:
-        writer.writerow(
-            [
-                _cell(gap.id),
-                _cell(gap.title),
-                _cell(gap.severity),
-                _cell(gap.effort),
-                _cell(gap.timing),
-                _cell(gap.status),
-                _cell(gap.page),
-                gap.line,
-                _cell(CSV_LIST_SEPARATOR.join(gap.addressed_by)),
-            ]
-        )
+def write_csv(rows: Iterable[Iterable[str | int]]) -> str:
+    """RFC 4180 CSV: ``\r\n`` line ends, so that a cell holding ``\r`` or ``\n`` is quoted."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def to_csv(model: Model) -> str:
+    """The gaps as CSV: a header, then one row per gap in matrix order."""
+    return write_csv(
+        [
+            CSV_COLUMNS,
+            *(
+                [
+                    _cell(gap.id),
+                    _cell(gap.title),
+                    _cell(gap.severity),
+                    _cell(gap.effort),
+                    _cell(gap.timing),
+                    _cell(gap.status),
+                    _cell(gap.page),
+                    gap.line,
+                    _cell(CSV_LIST_SEPARATOR.join(gap.addressed_by)),
+                ]
+                for gap in model.gaps
+            ),
+        ]
+    )
 
 
 # --- findings for people and for CI --------------------------------------------------------

@@ -637,7 +637,8 @@ gaps:
     }))
     code, out, _ = gapcheck(capsys, "export", "-f", config, "--format", "csv")
     assert code == 0
-    rows = list(csv.reader(io.StringIO(out)))
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert out.count("\r\n") == 4
     assert rows == [
         ["id", "title", "severity", "effort", "timing", "status", "page", "line",
          "addressed_by"],
@@ -650,7 +651,7 @@ gaps:
     assert gapcheck(capsys, "export", "-f", config, "--format", "csv")[1] == out
     empty = str(project(tmp_path / "empty"))
     assert gapcheck(capsys, "export", "-f", empty, "--format", "csv")[1] == (
-        "id,title,severity,effort,timing,status,page,line,addressed_by\n"
+        "id,title,severity,effort,timing,status,page,line,addressed_by\r\n"
     )
 
 
