@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import secrets
+from importlib import resources
 from typing import Any
 
 from mkdocs.config import config_options as c
@@ -16,9 +19,14 @@ from mkdocs.config.base import Config, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
+from mkdocs.utils.templates import TemplateContext
 
-from . import export
+from . import export, markdown, render
 from .core import SourceFile, analyze, nav_paths
 from .frontmatter import decode
 from .model import Model
@@ -36,6 +44,20 @@ from .options import (
 log = logging.getLogger("mkdocs.plugins.gapcheck")
 
 _LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO}
+
+#: Where the plugin's stylesheet is served from (an in-memory file; nothing goes into docs_dir).
+CSS_URI = "assets/gapcheck/gapcheck.css"
+
+
+def _stylesheet() -> str:
+    return (resources.files("mkdocs_gapcheck") / "assets" / "gapcheck.css").read_text("utf-8")
+
+
+def _headings(items: list[AnchorLink], out: list[render.Heading]) -> list[render.Heading]:
+    for item in items:
+        out.append((item.id, render.heading_text(item.title)))
+        _headings(item.children, out)
+    return out
 
 
 class GapcheckConfig(Config):
@@ -71,13 +93,30 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.options = Options()
         self.model: Model | None = None
         self.docs_prefix = ""
+        self._reset_views()
+
+    def _reset_views(self) -> None:
+        self.files: Files | None = None
+        #: per page: the markers replaced by slots, as (name, filters, marker text as written)
+        self.slots: dict[str, list[tuple[str, dict[str, str], str]]] = {}
+        #: per rendered page: its heading anchors, (id, text), in page order
+        self.headings: dict[str, list[render.Heading]] = {}
+        # A slot token no author writes by chance; it never reaches the output.
+        self.nonce = secrets.token_hex(4)
+        self.slot_re = re.compile(
+            r"(?P<p><p>\s*)?(?P<esc>&lt;|<)!--gapcheck-slot-" + self.nonce
+            + r"-(?P<n>\d+)--(?:&gt;|>)(?P<endp>\s*</p>)?"
+        )
 
     # Before other plugins' on_config: a wrong option should stop the build at once.
     @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.model = None
+        self._reset_views()
         if not self.config.enabled:
             return None
+        if CSS_URI not in config.extra_css:
+            config.extra_css.append(CSS_URI)
         # already validated with the config (GapcheckConfig.validate)
         self.options = parse_options({k: v for k, v in self.config.items() if k != "enabled"})
         root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
@@ -101,6 +140,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             sources.append(SourceFile(file.src_uri, raw))
         self.model = analyze(sources, self.options, nav=nav_paths(config.nav))
         self._report(self.model)
+        if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
+            files.append(File.generated(config, CSS_URI, content=_stylesheet()))
+        self.files = files
         return None
 
     def _report(self, model: Model) -> None:
@@ -124,3 +166,91 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(export.to_json(self.model))
+
+    # ---------------------------------------------------------------------------------------
+    # views: marker -> slot (markdown), headings (content), slot -> HTML (context)
+
+    # Late, so that markers other plugins write into the Markdown (macros, includes) are seen.
+    @event_priority(-50)
+    def on_page_markdown(
+        self, markdown_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if not self.config.enabled or self.model is None:
+            return None
+        body = markdown.scan(markdown_text, 0, 1, self.options.severities)
+        slots: list[tuple[str, dict[str, str], str]] = []
+        pieces: list[str] = []
+        last = 0
+        for marker in body.markers:
+            if not marker.valid:
+                continue  # reported as unknown-marker; an HTML comment shows nothing
+            pieces.append(markdown_text[last : marker.start])
+            pieces.append(f"<!--gapcheck-slot-{self.nonce}-{len(slots)}-->")
+            slots.append(
+                (marker.name, dict(marker.filters), markdown_text[marker.start : marker.end])
+            )
+            last = marker.end
+        if not slots:
+            self.slots.pop(page.file.src_uri, None)
+            return None
+        pieces.append(markdown_text[last:])
+        self.slots[page.file.src_uri] = slots
+        return "".join(pieces)
+
+    # Late, so that the headings are the ones other plugins left in the page.
+    @event_priority(-100)
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        if self.config.enabled and self.model is not None:
+            self.headings[page.file.src_uri] = _headings(list(page.toc), [])
+        return None
+
+    # Every page's Markdown is rendered by now, so every heading anchor is known.
+    @event_priority(100)
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        self.files = files
+        return None
+
+    # Above the search plugins (priority 0): they index page.content, backlinks included.
+    @event_priority(50)
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        if not self.config.enabled or self.model is None or page.content is None:
+            return None
+        path = page.file.src_uri
+        view = render.View(
+            model=self.model,
+            options=self.options,
+            page=path,
+            url_for=lambda target: self._url(target, page),
+            headings=self.headings.get,
+        )
+        content = page.content
+        slots = self.slots.get(path)
+        if slots:
+            htmls = render.render_markers(view, [(name, f) for name, f, _ in slots])
+
+            def fill(match: re.Match[str]) -> str:
+                n = int(match["n"])
+                if n >= len(slots):
+                    return match.group(0)
+                if match["esc"] == "&lt;":  # the marker ended up in code: show it as written
+                    return (match["p"] or "") + render.esc(slots[n][2]) + (match["endp"] or "")
+                if match["p"] is not None and match["endp"] is not None:
+                    return htmls[n]  # alone in a paragraph: the view replaces the paragraph
+                return (match["p"] or "") + htmls[n] + (match["endp"] or "")
+
+            content = self.slot_re.sub(fill, content)
+        if self.options.backlinks:
+            content = render.insert_backlinks(view, content)
+        page.content = content
+        return None
+
+    def _url(self, target: str, page: Page) -> str | None:
+        """The URL of the docs page ``target`` relative to ``page``; None if it is not built."""
+        file = self.files.get_file_from_path(target) if self.files is not None else None
+        if file is None:
+            return None
+        return get_relative_url(file.url, page.url)

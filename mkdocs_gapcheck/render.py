@@ -1,0 +1,651 @@
+"""The views as HTML: matrix, grid, index, coverage and backlinks, from the model alone.
+
+Pure functions over plain data: they import no MkDocs, so another adapter (or a test) can call
+them. Links go through two callables the caller provides, because only the site knows them:
+
+* ``url_for(path)``: the URL of a docs page relative to the page being rendered (``None`` if
+  the page is not built);
+* ``headings(path)``: the heading anchors of a rendered page, as ``(id, text)`` pairs in page
+  order (``None`` if the page was not rendered in this build).
+
+Every user string goes through :func:`html.escape`. The output depends on the model and these
+two callables only (the date is ``model.today``), so two builds of one site are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .model import Gap, Model, Page
+from .options import Options
+
+#: (anchor id, heading text as plain text)
+Heading = tuple[str, str]
+
+#: Colour tones, most severe first: red, orange, amber, olive, blue-grey.
+TONES = 5
+#: Which tones a scale of n severities uses, so that the least severe is always blue-grey and
+#: the most severe always red, whatever the team's own scale.
+_TONE_MAPS: dict[int, tuple[int, ...]] = {
+    1: (0,),
+    2: (0, 4),
+    3: (0, 2, 4),
+    4: (0, 1, 2, 4),
+    5: (0, 1, 2, 3, 4),
+}
+
+_KIND_LABELS = {"adr": "ADR", "runbook": "runbook", "roadmap": "roadmap", "plan": "plan"}
+_INDEX_KINDS: tuple[str, ...] = ("adr", "runbook", "roadmap", "plan")
+_INDEX_CAPTIONS = {
+    "adr": "Architecture decision records",
+    "runbook": "Runbooks",
+    "roadmap": "Roadmap",
+    "plan": "Other plan documents",
+}
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@dataclass
+class View:
+    """What the views of one page need: the model, and the site's links seen from that page."""
+
+    model: Model
+    options: Options
+    page: str  #: docs path of the page being rendered
+    url_for: Callable[[str], str | None]
+    headings: Callable[[str], Sequence[Heading] | None]
+    #: matrix row ids already on this page (``gapcheck-gap-<id>``), for unique ids and for the
+    #: grid's links to rows
+    row_ids: set[str] = field(default_factory=set)
+
+
+# --------------------------------------------------------------------------------------------
+# shared pieces
+
+
+def heading_text(title_html: str) -> str:
+    """A table-of-contents title (HTML) as plain text, for matching gap titles."""
+    return html.unescape(_TAG_RE.sub("", title_html)).strip()
+
+
+def tone(position: int, count: int) -> int:
+    """The colour tone of the severity at ``position`` in a scale of ``count`` severities."""
+    if count in _TONE_MAPS and 0 <= position < count:
+        return _TONE_MAPS[count][position]
+    if count <= 1:
+        return 0
+    return min(TONES - 1, max(0, round(position * (TONES - 1) / (count - 1))))
+
+
+def severity_classes(model: Model, severity: str) -> str:
+    """``gapcheck-sev-<position> gapcheck-tone-<tone>``: position for users, tone for colour."""
+    position = _position(model.severities, severity)
+    return f"gapcheck-sev-{position} gapcheck-tone-{tone(position, len(model.severities))}"
+
+
+def _position(scale: Sequence[str], value: str) -> int:
+    lowered = [s.lower() for s in scale]
+    return lowered.index(value.lower()) if value.lower() in lowered else len(scale)
+
+
+def severity_badge(model: Model, severity: str) -> str:
+    classes = severity_classes(model, severity)
+    return f'<span class="gapcheck-badge {classes}">{esc(severity)}</span>'
+
+
+def page_title(page: Page) -> str:
+    """The page's title, or one made from its file name as MkDocs would."""
+    if page.title:
+        return page.title
+    parts = page.path.rsplit("/", 2)
+    stem = parts[-1].removesuffix(".md")
+    if stem in ("index", "README") and len(parts) > 1:
+        stem = parts[-2]
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or page.path
+
+
+def kind_label(page: Page) -> str:
+    if page.kind == "adr" and page.number:
+        return f"ADR {page.number}"
+    return _KIND_LABELS.get(page.coverage_kind, page.coverage_kind)
+
+
+def _link(href: str | None, text: str, cls: str = "", hover: bool = False) -> str:
+    attr = f' class="{cls}"' if cls else ""
+    if hover:
+        attr += f' title="{esc(text)}"'
+    if href is None:
+        return f"<span{attr}>{esc(text)}</span>"
+    return f'<a href="{esc(href)}"{attr}>{esc(text)}</a>'
+
+
+def page_href(view: View, path: str, anchor: str | None = None) -> str | None:
+    if anchor is not None and path == view.page:
+        return "#" + anchor
+    url = view.url_for(path)
+    if url is None:
+        return None
+    return url + ("#" + anchor if anchor else "")
+
+
+def gap_anchor(gap: Gap, headings: Sequence[Heading] | None) -> str | None:
+    """The heading a gap is defined under: its ``section``, else the first whose text holds
+    its title (case-insensitive), else ``None`` (the page itself)."""
+    if headings is None:
+        return gap.section
+    if gap.section and any(anchor == gap.section for anchor, _ in headings):
+        return gap.section
+    wanted = gap.title.casefold()
+    for anchor, text in headings:
+        if wanted in text.casefold():
+            return anchor
+    return None
+
+
+def gap_href(view: View, gap: Gap) -> str | None:
+    """Where a gap is defined: its section on its page, or its page."""
+    return page_href(view, gap.page, gap_anchor(gap, view.headings(gap.page)))
+
+
+def gap_state(gap: Gap, model: Model, options: Options) -> str:
+    """How far a gap is covered, as the build sees it.
+
+    ``accepted`` (risk accepted: needs nothing); ``covered`` (active pages of every kind its
+    severity requires); ``partial`` (active pages, but a required kind missing); ``inactive``
+    (addressed only by rejected, deprecated or superseded ADRs); ``unaddressed`` (no page);
+    ``optional`` (no page, and its severity requires none).
+    """
+    if gap.status == "accepted":
+        return "accepted"
+    required = options.required_kinds(gap.severity)
+    if not gap.addressed_by:
+        return "unaddressed" if required else "optional"
+    active = [model.pages[p] for p in gap.addressed_by if model.pages[p].active]
+    if not active:
+        return "inactive" if required else "optional"
+    have = {p.coverage_kind for p in active}
+    if any(k != "any" and k not in have for k in required):
+        return "partial"
+    return "covered"
+
+
+def _missing_kinds(gap: Gap, model: Model, options: Options) -> list[str]:
+    have = {model.pages[p].coverage_kind for p in gap.addressed_by if model.pages[p].active}
+    return [k for k in options.required_kinds(gap.severity) if k != "any" and k not in have]
+
+
+def select_gaps(view: View, filters: dict[str, str]) -> list[Gap]:
+    """The model's gaps (matrix order) that pass a marker's filters."""
+    severities = {s.lower() for s in filters["severity"].split(",")} if "severity" in filters \
+        else None
+    statuses = {s.lower() for s in filters["status"].split(",")} if "status" in filters else None
+    page_only = filters.get("scope") == "page"
+    return [
+        g
+        for g in view.model.gaps
+        if (not page_only or g.page == view.page)
+        and (severities is None or g.severity.lower() in severities)
+        and (statuses is None or g.status.lower() in statuses)
+    ]
+
+
+def _addressing_links(view: View, paths: Iterable[str]) -> list[str]:
+    items = []
+    for path in paths:
+        page = view.model.pages[path]
+        label = f'<span class="gapcheck-kind gapcheck-kind-{esc(page.coverage_kind)}">' \
+            f"{esc(kind_label(page))}</span>"
+        link = _link(page_href(view, path), page_title(page), hover=True)
+        if page.active:
+            items.append(f"<li>{label} {link}</li>")
+        else:
+            items.append(
+                f'<li class="gapcheck-inactive">{label} <span class="gapcheck-note" title="does '
+                f'not count as coverage">{esc(page.status or "inactive")}:</span> {link}</li>'
+            )
+    return items
+
+
+def _flag(text: str, title: str = "") -> str:
+    attr = f' title="{esc(title)}"' if title else ""
+    return f'<span class="gapcheck-flag"{attr}>{esc(text)}</span>'
+
+
+def _state_flag(gap: Gap, state: str, view: View) -> str:
+    """What a reader must see about a gap's coverage, beside its addressing pages."""
+    if state == "accepted":
+        return (
+            f'<span class="gapcheck-accepted" title="{esc(gap.rationale or "")}">'
+            "risk accepted</span>"
+        )
+    if state == "unaddressed":
+        return _flag("not addressed")
+    if state == "inactive":
+        return _flag("no active coverage")
+    if state == "partial":
+        missing = _missing_kinds(gap, view.model, view.options)
+        return _flag(f"needs {' and '.join(_KIND_LABELS.get(k, k) for k in missing)}")
+    if state == "optional":
+        return '<span class="gapcheck-note">none required</span>'
+    return ""
+
+
+def _empty(text: str) -> str:
+    return f'<p class="gapcheck-empty">{esc(text)}</p>'
+
+
+def _table(kind: str, head: Sequence[str], rows: Iterable[str], caption: str = "") -> str:
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    heads = "".join(f"<th>{esc(h)}</th>" for h in head)
+    # The table itself has no class: Material and the mkdocs theme style it as their own tables;
+    # the wrapper scrolls sideways on a phone.
+    return (
+        f'<div class="gapcheck gapcheck-{kind}"><div class="gapcheck-scroll"><table>{cap}'
+        f"<thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>"
+    )
+
+
+def _row_id(gap: Gap) -> str:
+    return f"gapcheck-gap-{gap.id}"
+
+
+# --------------------------------------------------------------------------------------------
+# matrix
+
+
+def render_matrix(view: View, filters: dict[str, str]) -> str:
+    """One row per gap in matrix order; flags what needs coverage and lacks it."""
+    gaps = select_gaps(view, filters)
+    if not gaps:
+        return _empty("No gaps to show.")
+    model = view.model
+    rows = []
+    for gap in gaps:
+        state = gap_state(gap, model, view.options)
+        row_id = _row_id(gap)
+        id_attr = "" if row_id in view.row_ids else f' id="{esc(row_id)}"'
+        view.row_ids.add(row_id)
+        flagged = state in ("unaddressed", "inactive", "partial")
+        classes = f"gapcheck-row gapcheck-state-{state}" + (" gapcheck-flagged" if flagged else "")
+        links = _addressing_links(view, gap.addressed_by)
+        flag = _state_flag(gap, state, view)
+        addressed = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + flag
+        status = f'<span class="gapcheck-status gapcheck-status-{esc(gap.status)}">' \
+            f"{esc(gap.status)}</span>"
+        if gap.due is not None and gap.due < model.today and gap.status in ("open", "in-progress"):
+            status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
+        rows.append(
+            f'<tr{id_attr} class="{classes}">'
+            f'<td class="gapcheck-gap">{_link(gap_href(view, gap), gap.title)}</td>'
+            f"<td>{severity_badge(model, gap.severity)}</td>"
+            f"<td>{esc(gap.effort) if gap.effort else _dash()}</td>"
+            f"<td>{esc(gap.timing) if gap.timing else _dash()}</td>"
+            f"<td>{status}</td>"
+            f'<td class="gapcheck-addressed">{addressed}</td>'
+            "</tr>"
+        )
+    return _table(
+        "matrix", ("Gap", "Severity", "Effort", "Timing", "Status", "Addressed by"), rows
+    )
+
+
+def _dash() -> str:
+    return '<span class="gapcheck-none">—</span>'
+
+
+# --------------------------------------------------------------------------------------------
+# grid
+
+
+def render_grid(view: View, filters: dict[str, str]) -> str:
+    """Severity by effort: a count per cell and the cell's gaps as links.
+
+    A gap links to its row when a matrix on the same page shows it (render matrices first),
+    else to its definition. Gaps without effort get a "—" column, shown only when there are any.
+    """
+    gaps = select_gaps(view, filters)
+    if not gaps:
+        return _empty("No gaps to show.")
+    model = view.model
+    efforts: list[str | None] = list(model.efforts)
+    if any(g.effort is None for g in gaps):
+        efforts.append(None)
+    severities = list(model.severities)
+    if "severity" in filters:
+        wanted = {s.lower() for s in filters["severity"].split(",")}
+        severities = [s for s in severities if s.lower() in wanted]
+    cells: dict[tuple[str, str | None], list[Gap]] = {}
+    for gap in gaps:
+        cells.setdefault((gap.severity.lower(), gap.effort), []).append(gap)
+    head = ["Severity / effort", *(e if e is not None else "—" for e in efforts), "Total"]
+    rows = []
+    for severity in severities:
+        classes = severity_classes(model, severity)
+        tds = [f'<th scope="row">{severity_badge(model, severity)}</th>']
+        total = 0
+        for effort in efforts:
+            found = cells.get((severity.lower(), effort), [])
+            total += len(found)
+            if not found:
+                tds.append('<td class="gapcheck-cell gapcheck-zero"><span>0</span></td>')
+                continue
+            items = "".join(f"<li>{_grid_link(view, g)}</li>" for g in found)
+            tds.append(
+                f'<td class="gapcheck-cell {classes}"><span class="gapcheck-count">{len(found)}'
+                f'</span><ul class="gapcheck-links">{items}</ul></td>'
+            )
+        tds.append(f'<td class="gapcheck-total">{total}</td>')
+        rows.append(f"<tr>{''.join(tds)}</tr>")
+    return _table("grid", head, rows)
+
+
+def _grid_link(view: View, gap: Gap) -> str:
+    state = gap_state(gap, view.model, view.options)
+    cls = "gapcheck-flagged" if state in ("unaddressed", "inactive", "partial") else ""
+    row_id = _row_id(gap)
+    href = "#" + row_id if row_id in view.row_ids else gap_href(view, gap)
+    return _link(href, gap.title, cls)
+
+
+# --------------------------------------------------------------------------------------------
+# coverage
+
+
+def render_coverage(view: View, filters: dict[str, str]) -> str:
+    """Gaps per severity: how many are addressed, how many are not, and what share is.
+
+    *Addressed* counts gaps whose coverage is complete as the build checks it (see
+    :func:`gap_state`: active pages of every kind the severity requires). *Accepted* gaps
+    (risk accepted) are counted apart and left out of the percentage, which is addressed
+    divided by gaps minus accepted, rounded down (100 % only when nothing is left). Every
+    other gap, addressed or not, is *not addressed*: unaddressed, partially covered, covered
+    only by inactive ADRs, or of a severity that requires no coverage and has none.
+    """
+    gaps = select_gaps(view, filters)
+    model = view.model
+    severities = list(model.severities)
+    if "severity" in filters:
+        wanted = {s.lower() for s in filters["severity"].split(",")}
+        severities = [s for s in severities if s.lower() in wanted]
+    counts: dict[str, list[int]] = {s.lower(): [0, 0, 0, 0] for s in severities}
+    for gap in gaps:
+        state = gap_state(gap, model, view.options)
+        row = counts.setdefault(gap.severity.lower(), [0, 0, 0, 0])
+        row[0] += 1
+        if state == "accepted":
+            row[3] += 1
+        elif state == "covered":
+            row[1] += 1
+        else:
+            row[2] += 1
+    rows = []
+    totals = [0, 0, 0, 0]
+    for severity in severities:
+        row = counts[severity.lower()]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
+        rows.append(_coverage_row(severity_badge(model, severity), row, ""))
+    rows.append(_coverage_row("Total", totals, ' class="gapcheck-total"'))
+    return _table(
+        "coverage", ("Severity", "Gaps", "Addressed", "Not addressed", "Accepted", "Addressed %"),
+        rows,
+    )
+
+
+def _coverage_row(label: str, row: Sequence[int], attr: str) -> str:
+    total, addressed, open_, accepted = row
+    countable = total - accepted
+    if countable:
+        percent = addressed * 100 // countable
+        share = (
+            f'<span class="gapcheck-percent">{percent}%</span>'
+            f'<span class="gapcheck-bar" aria-hidden="true"><span style="width:{percent}%">'
+            "</span></span>"
+        )
+    else:
+        share = _dash()
+    unaddressed = _flag(str(open_)) if open_ else "0"
+    return (
+        f"<tr{attr}><th scope=\"row\">{label}</th><td>{total}</td><td>{addressed}</td>"
+        f"<td>{unaddressed}</td><td>{accepted}</td><td>{share}</td></tr>"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# index
+
+
+def render_index(view: View, filters: dict[str, str]) -> str:
+    """ADRs, runbooks, roadmap pages and plans, each with its gaps and the pages linking to it."""
+    kinds = [k for k in _INDEX_KINDS if "kind" not in filters or k in filters["kind"].split(",")]
+    parts = []
+    for kind in kinds:
+        pages = [p for p in view.model.pages.values() if p.kind == kind]
+        caption = _INDEX_CAPTIONS[kind] if len(kinds) > 1 else ""
+        if not pages:
+            parts.append(_empty(f"No {_INDEX_CAPTIONS[kind].lower()} yet."))
+            continue
+        if kind == "adr":
+            parts.append(_adr_table(view, pages, caption))
+        elif kind == "runbook":
+            parts.append(_runbook_table(view, pages, caption))
+        elif kind == "roadmap":
+            parts.append(_roadmap_table(view, pages, caption))
+        else:
+            parts.append(_plan_table(view, pages, caption))
+    return "".join(parts)
+
+
+def _gap_links(view: View, page: Page) -> str:
+    items = []
+    for gid in page.addresses:
+        gap = view.model.gap(gid)
+        if gap is None:
+            continue  # unknown-gap is reported; there is nothing to link to
+        items.append(
+            f"<li>{severity_badge(view.model, gap.severity)} "
+            f"{_link(gap_href(view, gap), gap.title)}</li>"
+        )
+    return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
+
+
+def _linked_from(view: View, page: Page) -> str:
+    items = [
+        f"<li>{_link(page_href(view, p), page_title(view.model.pages[p]))}</li>"
+        for p in page.linked_from
+    ]
+    return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
+
+
+def _adr_table(view: View, pages: list[Page], caption: str) -> str:
+    rows = []
+    for page in pages:
+        status = _dash()
+        if page.status:
+            status = f'<span class="gapcheck-status gapcheck-status-{esc(page.status)}">' \
+                f"{esc(page.status)}</span>"
+        if page.superseded_by and page.superseded_by in view.model.pages:
+            newer = view.model.pages[page.superseded_by]
+            status += (
+                '<span class="gapcheck-note"> by '
+                f"{_link(page_href(view, newer.path), kind_label(newer))}</span>"
+            )
+        rows.append(
+            f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
+            f"<td>{esc(page.number) if page.number else _dash()}</td>"
+            f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"
+            f"<td>{status}</td>"
+            f"<td>{esc(page.date.isoformat()) if page.date else _dash()}</td>"
+            f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+        )
+    return _table(
+        "index", ("No.", "Decision", "Status", "Date", "Addresses", "Linked from"), rows, caption
+    )
+
+
+def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
+    rows = []
+    limit = view.options.stale_runbook_days
+    for page in pages:
+        if page.last_tested is None:
+            tested = _flag("never tested")
+        else:
+            age = (view.model.today - page.last_tested).days
+            tested = esc(page.last_tested.isoformat())
+            if age > limit:
+                tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
+        rows.append(
+            f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
+            f"<td>{esc(page.owner) if page.owner else _dash()}</td><td>{tested}</td>"
+            f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+        )
+    return _table(
+        "index", ("Runbook", "Owner", "Last tested", "Addresses", "Linked from"), rows, caption
+    )
+
+
+def roadmap_order(pages: Sequence[Page]) -> list[Page]:
+    """Pages with a ``start`` date by that date, then the others in nav (site) order."""
+    return sorted(pages, key=lambda p: (p.start is None, p.start or dt.date.min, p.order))
+
+
+def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
+    ordered = roadmap_order(pages)
+    show_period = any(p.period for p in ordered)
+    show_start = any(p.start for p in ordered)
+    head = ["Page"]
+    if show_period:
+        head.insert(0, "Period")
+    if show_start:
+        head.append("Starts")
+    head += ["Addresses", "Linked from"]
+    rows = []
+    for page in ordered:
+        cells = [f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"]
+        if show_period:
+            cells.insert(0, f"<td>{esc(page.period) if page.period else _dash()}</td>")
+        if show_start:
+            cells.append(f"<td>{esc(page.start.isoformat()) if page.start else _dash()}</td>")
+        cells += [f"<td>{_gap_links(view, page)}</td>", f"<td>{_linked_from(view, page)}</td>"]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return _table("index", head, rows, caption)
+
+
+def _plan_table(view: View, pages: list[Page], caption: str) -> str:
+    rows = [
+        f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
+        f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+        for page in pages
+    ]
+    return _table("index", ("Document", "Addresses", "Linked from"), rows, caption)
+
+
+# --------------------------------------------------------------------------------------------
+# markers and backlinks
+
+
+def render_marker(view: View, name: str, filters: dict[str, str]) -> str:
+    """The HTML of one valid marker; an unknown name renders nothing."""
+    if name == "matrix":
+        return render_matrix(view, filters)
+    if name == "grid":
+        return render_grid(view, filters)
+    if name == "coverage":
+        return render_coverage(view, filters)
+    if name == "index":
+        return render_index(view, filters)
+    return ""
+
+
+def render_markers(view: View, markers: Sequence[tuple[str, dict[str, str]]]) -> list[str]:
+    """Every marker of a page, matrices first so that grids can link to their rows."""
+    out = [""] * len(markers)
+    for first in (True, False):
+        for i, (name, filters) in enumerate(markers):
+            if (name == "matrix") == first:
+                out[i] = render_marker(view, name, filters)
+    return out
+
+
+def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
+    """The block under a gap's heading: the pages that address it, or a flag if none do."""
+    parts = []
+    for gap in gaps:
+        state = gap_state(gap, view.model, view.options)
+        links = _addressing_links(view, gap.addressed_by)
+        label = f"{esc(gap.title)} is addressed by" if len(gaps) > 1 else "Addressed by"
+        body = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + \
+            _state_flag(gap, state, view)
+        parts.append(
+            f'<div class="gapcheck-line"><span class="gapcheck-label">{label}</span> '
+            f"{severity_badge(view.model, gap.severity)} {body}</div>"
+        )
+    return f'<div class="gapcheck gapcheck-backlinks">{"".join(parts)}</div>'
+
+
+def page_backlinks(view: View, page: Page) -> str:
+    """The block at the top of a page that addresses gaps: each gap, its severity, a link."""
+    items = []
+    for gid in page.addresses:
+        gap = view.model.gap(gid)
+        if gap is None:
+            continue
+        items.append(f"<li>{severity_badge(view.model, gap.severity)} "
+                     f"{_link(gap_href(view, gap), gap.title)}</li>")
+    if not items:
+        return ""
+    label = "Addresses"
+    if not page.active:
+        label = f"Addressed, no longer counts ({esc(page.status or 'inactive')})"
+    return (
+        f'<div class="gapcheck gapcheck-backlinks gapcheck-addresses">'
+        f'<span class="gapcheck-label">{label}</span>'
+        f'<ul class="gapcheck-links">{"".join(items)}</ul></div>'
+    )
+
+
+def _heading_end(content: str, anchor: str) -> int | None:
+    match = re.search(
+        r"<h([1-6])\b[^>]*\sid=\"" + re.escape(esc(anchor)) + r"\"[^>]*>.*?</h\1\s*>",
+        content,
+        re.DOTALL,
+    )
+    return match.end() if match else None
+
+
+def insert_backlinks(view: View, content: str) -> str:
+    """Backlinks into a page's HTML: under each gap's heading, and at the top (after the H1)."""
+    page = view.model.pages.get(view.page)
+    if page is None:
+        return content
+    inserts: dict[int, list[str]] = {}
+    grouped: dict[str, list[Gap]] = {}
+    headings = view.headings(view.page)
+    for gid in page.gaps:
+        gap = view.model.gap(gid)
+        if gap is None or gap.page != page.path:
+            continue
+        anchor = gap_anchor(gap, headings)
+        if anchor is not None:
+            grouped.setdefault(anchor, []).append(gap)
+    for anchor, gaps in grouped.items():
+        end = _heading_end(content, anchor)
+        if end is not None:
+            inserts.setdefault(end, []).append(gap_backlinks(view, gaps))
+    top = page_backlinks(view, page)
+    if top:
+        end = 0
+        if content.lstrip().startswith("<h1"):
+            close = content.find("</h1>")
+            end = close + len("</h1>") if close >= 0 else 0
+        inserts.setdefault(end, []).insert(0, top)
+    for at in sorted(inserts, reverse=True):
+        content = content[:at] + "".join(inserts[at]) + content[at:]
+    return content
