@@ -66,7 +66,8 @@ def analyze_site(config_file: str | None) -> Run:
     except OptionsError as exc:
         name = os.path.basename(site.config_file)
         raise UsageError(f"invalid gapcheck options in {name}: {'; '.join(exc.problems)}") from None
-    model = analyze(read_sources(site), options, nav=site.nav)
+    # links between pages feed only the rendered index view, which the command never shows
+    model = analyze(read_sources(site), options, nav=site.nav, links=False)
     return Run(site, model)
 
 
