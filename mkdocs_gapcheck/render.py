@@ -461,7 +461,16 @@ def _linked_from(view: View, page: Page) -> str:
         f"<li>{_link(page_href(view, p), page_title(view.model.pages[p]))}</li>"
         for p in page.linked_from
     ]
-    return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
+    return f'<ul class="gapcheck-links gapcheck-inline">{"".join(items)}</ul>' if items \
+        else _dash()
+
+
+def _tail(view: View, page: Page) -> str:
+    """The last two cells of every index row: the gaps a page addresses, the pages linking in."""
+    return (
+        f'<td class="gapcheck-addresses">{_gap_links(view, page)}</td>'
+        f"<td>{_linked_from(view, page)}</td>"
+    )
 
 
 def _adr_table(view: View, pages: list[Page], caption: str) -> str:
@@ -479,11 +488,12 @@ def _adr_table(view: View, pages: list[Page], caption: str) -> str:
             )
         rows.append(
             f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
-            f"<td>{esc(page.number) if page.number else _dash()}</td>"
+            f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _dash()}</td>'
             f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"
             f"<td>{status}</td>"
-            f"<td>{esc(page.date.isoformat()) if page.date else _dash()}</td>"
-            f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+            f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _dash()}'
+            "</td>"
+            f"{_tail(view, page)}</tr>"
         )
     return _table(
         "index", ("No.", "Decision", "Status", "Date", "Addresses", "Linked from"), rows, caption
@@ -503,8 +513,9 @@ def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
                 tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
         rows.append(
             f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
-            f"<td>{esc(page.owner) if page.owner else _dash()}</td><td>{tested}</td>"
-            f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+            f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _dash()}</td>'
+            f'<td class="gapcheck-nowrap">{tested}</td>'
+            f"{_tail(view, page)}</tr>"
         )
     return _table(
         "index", ("Runbook", "Owner", "Last tested", "Addresses", "Linked from"), rows, caption
@@ -530,10 +541,12 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
     for page in ordered:
         cells = [f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"]
         if show_period:
-            cells.insert(0, f"<td>{esc(page.period) if page.period else _dash()}</td>")
+            period = esc(page.period) if page.period else _dash()
+            cells.insert(0, f'<td class="gapcheck-nowrap">{period}</td>')
         if show_start:
-            cells.append(f"<td>{esc(page.start.isoformat()) if page.start else _dash()}</td>")
-        cells += [f"<td>{_gap_links(view, page)}</td>", f"<td>{_linked_from(view, page)}</td>"]
+            start = esc(page.start.isoformat()) if page.start else _dash()
+            cells.append(f'<td class="gapcheck-nowrap">{start}</td>')
+        cells.append(_tail(view, page))
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return _table("index", head, rows, caption)
 
@@ -541,7 +554,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
 def _plan_table(view: View, pages: list[Page], caption: str) -> str:
     rows = [
         f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
-        f"<td>{_gap_links(view, page)}</td><td>{_linked_from(view, page)}</td></tr>"
+        f"{_tail(view, page)}</tr>"
         for page in pages
     ]
     return _table("index", ("Document", "Addresses", "Linked from"), rows, caption)
@@ -601,12 +614,13 @@ def page_backlinks(view: View, page: Page) -> str:
                      f"{_link(gap_href(view, gap), gap.title)}</li>")
     if not items:
         return ""
-    label = "Addresses"
+    note = ""
     if not page.active:
-        label = f"Addressed, no longer counts ({esc(page.status or 'inactive')})"
+        note = f' <span class="gapcheck-note">({esc(page.status or "inactive")}: no longer ' \
+            "counts)</span>"
     return (
         f'<div class="gapcheck gapcheck-backlinks gapcheck-addresses">'
-        f'<span class="gapcheck-label">{label}</span>'
+        f'<span class="gapcheck-label">Addresses{note}</span>'
         f'<ul class="gapcheck-links">{"".join(items)}</ul></div>'
     )
 
