@@ -1,0 +1,116 @@
+"""The knowledge-site template in a real browser: the matrix shows, its links work, no errors.
+
+Runs Debian's chromium (/usr/bin/chromium) through Playwright's Python package; nothing is
+downloaded. Without chromium the test is skipped, except under CI, where it must run.
+Screenshots of the home and matrix pages go to $GAPCHECK_SCREENSHOTS (default /tmp).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+from conftest import build_site
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TEMPLATE = Path(__file__).resolve().parent.parent / "site-template"
+# The template's dates (drills, due dates) are written for this day; pin it so that the
+# build stays free of stale-runbook and overdue-gap warnings whenever the test runs.
+TEMPLATE_DAY_EPOCH = "1795219200"  # 2026-11-21
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def served_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The template, built without a single warning and served on 127.0.0.1; its base URL."""
+    root = tmp_path / "template"
+    shutil.copytree(TEMPLATE, root, ignore=shutil.ignore_patterns("site"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TEMPLATE_DAY_EPOCH)
+    built = build_site(root)
+    assert built.error is None, f"build failed: {built.error!r}"
+    assert built.messages() == [], "the template must build with --strict"
+    handler = functools.partial(_QuietHandler, directory=str(built.site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_matrix_in_a_browser(chromium: Path, served_template: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("GAPCHECK_SCREENSHOTS", "/tmp"))
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            page.goto(served_template)
+            page.wait_for_load_state("networkidle")
+            assert page.locator(".gapcheck-coverage table").is_visible()
+            page.screenshot(path=str(shots / "gapcheck-browser-home.png"), full_page=True)
+
+            page.goto(urljoin(served_template, "plan/gaps/"))
+            page.wait_for_load_state("networkidle")
+            matrix = page.locator(".gapcheck-matrix table")
+            assert matrix.is_visible()
+            assert matrix.locator("tbody tr").count() >= 10
+            badge = matrix.locator(".gapcheck-badge").first
+            colour = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+            assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), "gapcheck.css not applied"
+            matrix.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "gapcheck-browser-matrix.png"))
+
+            link = matrix.locator("tbody tr").first.locator(".gapcheck-addressed a").first
+            title = link.inner_text().strip()
+            expected = urljoin(page.url, link.get_attribute("href") or "")
+            link.click()
+            page.wait_for_url(expected)
+            page.wait_for_load_state("networkidle")
+            assert page.url == expected
+            heading = page.locator("article h1, .md-content h1").first.inner_text()
+            assert title in heading, (title, heading)
+        finally:
+            browser.close()
+    assert errors == [], errors
