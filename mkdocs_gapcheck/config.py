@@ -364,33 +364,41 @@ def page_paths(site: SiteConfig) -> list[str]:
 
     Like ``mkdocs.structure.files.get_files`` followed by ``documentation_pages()``: excluded
     and draft files are left out, and of two files one folder writes to the same place
-    (README.md and index.md) the later one wins unless it is excluded.
+    (README.md and index.md) the later one wins unless it is excluded. Only Markdown and
+    ``.html`` files can write to a page's place, so only they are looked at.
     """
-    files: list[str] = []
-    conflicts: list[tuple[str, str]] = []
-    root = site.docs_dir
-    for folder, dirnames, filenames in os.walk(root, followlinks=True):
-        rel = os.path.relpath(folder, root)
+    exclude = site.exclude
+    # with MkDocs' default exclusions only, and dot folders and templates/ never walked, a
+    # file is excluded exactly when its own name starts with a dot
+    names_only = exclude is _is_default_excluded and site.prune_dot_dirs
+    directory_urls = site.use_directory_urls
+    pages: list[str] = []
+    for folder, dirnames, filenames in os.walk(site.docs_dir, followlinks=True):
+        rel = os.path.relpath(folder, site.docs_dir)
         rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        if site.prune_dot_dirs:
-            # excluded whole by MkDocs' defaults, and no `!pattern` can bring them back
+        if site.prune_dot_dirs:  # excluded whole, and no `!pattern` can bring them back
             dirnames[:] = [
                 d for d in dirnames if not d.startswith(".") and not (not rel and d == "templates")
             ]
-        dirnames.sort()
+        candidates = [
+            n for n in filenames if n.endswith(MARKDOWN_EXTENSIONS) or n.endswith(".html")
+        ]
+        if len(candidates) > 1:
+            candidates.sort(key=_file_sort_key)
         by_dest: dict[str, str] = {}
-        for name in sorted(filenames, key=_file_sort_key):
+        dropped: set[str] = set()
+        for name in candidates:
             src_uri = rel + name
-            dest = _dest_uri(src_uri, site.use_directory_urls)
-            first = by_dest.setdefault(dest, src_uri)
-            if first != src_uri:
-                conflicts.append((first, src_uri))
-            files.append(src_uri)
-    exclude = site.exclude
-    dropped: set[str] = set()
-    for first, second in conflicts:
-        dropped.add(first if not exclude(second) else second)
-    return [
-        f for f in files
-        if f.endswith(MARKDOWN_EXTENSIONS) and f not in dropped and not exclude(f)
-    ]
+            first = by_dest.setdefault(_dest_uri(src_uri, directory_urls), name)
+            if first != name:
+                excluded = name.startswith(".") if names_only else exclude(src_uri)
+                dropped.add(first if not excluded else name)
+        for name in candidates:
+            if name in dropped or not name.endswith(MARKDOWN_EXTENSIONS):
+                continue
+            if names_only:
+                if not name.startswith("."):
+                    pages.append(rel + name)
+            elif not exclude(rel + name):
+                pages.append(rel + name)
+    return pages
