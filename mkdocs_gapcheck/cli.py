@@ -67,7 +67,11 @@ def analyze_site(config_file: str | None) -> Run:
         name = os.path.basename(site.config_file)
         raise UsageError(f"invalid gapcheck options in {name}: {'; '.join(exc.problems)}") from None
     # links between pages feed only the rendered index view, which the command never shows
-    model = analyze(read_sources(site), options, nav=site.nav, links=False)
+    try:
+        sources = read_sources(site)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    model = analyze(sources, options, nav=site.nav, links=False)
     return Run(site, model)
 
 

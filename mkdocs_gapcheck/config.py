@@ -373,7 +373,13 @@ def page_paths(site: SiteConfig) -> list[str]:
     names_only = exclude is _is_default_excluded and site.prune_dot_dirs
     directory_urls = site.use_directory_urls
     pages: list[str] = []
-    for folder, dirnames, filenames in os.walk(site.docs_dir, followlinks=True):
+
+    def unreadable(error: OSError) -> None:  # MkDocs would skip the folder without a word
+        where = os.path.relpath(error.filename or site.docs_dir, site.config_dir)
+        raise ConfigError(f"cannot read {where.replace(os.sep, '/')}: {error.strerror or error}")
+
+    for folder, dirnames, filenames in os.walk(site.docs_dir, onerror=unreadable,
+                                               followlinks=True):
         rel = os.path.relpath(folder, site.docs_dir)
         rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         if site.prune_dot_dirs:  # excluded whole, and no `!pattern` can bring them back

@@ -342,6 +342,22 @@ def test_missing_config_file_and_unreadable_page(tmp_path: Path,
     assert code == 2 and err.startswith("gapcheck: error: cannot read docs/dangling.md: ")
 
 
+def test_unreadable_docs_folder_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    config = project(tmp_path, files={"gaps.md": GAPS, "sub/page.md": "# Page\n"})
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:  # root reads everything: refuse one folder by hand
+        if os.path.basename(path) == "sub":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = gapcheck(capsys, "check", "-f", str(config))
+    assert (code, out) == (2, "")
+    assert err == "gapcheck: error: cannot read docs/sub: Permission denied\n"
+
+
 def test_config_errors_are_one_line_even_from_deep_yaml(tmp_path: Path) -> None:
     config = project(tmp_path, "a:\n  b:\n    - c: [1,\n")
     with pytest.raises(ConfigError) as info:
