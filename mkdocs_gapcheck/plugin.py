@@ -210,7 +210,27 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     @event_priority(100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.files = files
+        if self.config.enabled and self.model is not None:
+            self._check_sections(config)
         return None
+
+    def _check_sections(self, config: MkDocsConfig) -> None:
+        """A gap's ``section`` that is no heading anchor, at the level MkDocs uses for anchors."""
+        level = config.validation.links.anchors
+        for gap in self.model.gaps if self.model else ():
+            headings = self.headings.get(gap.page)
+            if gap.section is None or headings is None:
+                continue
+            if any(anchor == gap.section for anchor, _ in headings):
+                continue
+            found = render.gap_anchor(gap, headings)
+            log.log(
+                level,
+                f"{self.docs_prefix}{gap.page}:{gap.line}: gap '{gap.id}' has section "
+                f"'{gap.section}', but no heading of the page has that anchor; the views link to "
+                + (f"'#{found}' instead" if found else "the page instead")
+                + (f" (anchors: {', '.join(a for a, _ in headings[:8])})" if headings else ""),
+            )
 
     # Above the search plugins (priority 0): they index page.content, backlinks included.
     @event_priority(50)

@@ -8,6 +8,7 @@ that land on a built file and an existing anchor, escaping, and markers left alo
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 from pathlib import Path
 from typing import Any
@@ -634,3 +635,67 @@ def test_heading_text_strips_markup() -> None:
     assert render.heading_text("1. Security &amp; <code>Compliance</code>") == (
         "1. Security & Compliance"
     )
+
+
+def test_wrong_section_warns_at_the_anchor_level_and_falls_back(site: Any) -> None:
+    files = {
+        "gaps.md": "---\ngaps:\n  - id: a\n    title: Alpha\n    severity: high\n"
+        "    section: nowhere\n---\n# Gaps\n\n## The alpha gap\n\n<!-- gapcheck:matrix -->\n",
+        "plan.md": "---\naddresses: [a]\n---\n# Plan\n",
+    }
+    built = site(files, {"validation": {"links": {"anchors": "warn"}}})
+    built.expect_warnings(
+        "docs/gaps.md:3: gap 'a' has section 'nowhere', but no heading of the page has that "
+        "anchor; the views link to '#the-alpha-gap' instead"
+    )
+    (matrix,) = views(built.html("gaps.md"), "matrix")
+    assert matrix.select_one("td.gapcheck-gap a")["href"] == "#the-alpha-gap"
+    # MkDocs' default level for anchors is info: a default build stays clean
+    quiet = site(files)
+    quiet.expect_clean()
+
+
+def test_disabled_plugin_renders_nothing(site: Any) -> None:
+    conf = {"plugins": [{"gapcheck": {"enabled": False}}]}
+    built = site(FILES, conf)
+    built.expect_clean()
+    soup = built.html("gaps.md")
+    assert not soup.select(".gapcheck")
+    assert not [link for link in soup.select("link[rel=stylesheet]") if "gapcheck" in link["href"]]
+    assert not (built.site_dir / "assets" / "gapcheck").exists()
+
+
+def test_marker_in_an_indented_code_block_shows_as_written(site: Any) -> None:
+    files = {
+        "index.md": "# Home\n\nA marker:\n\n    <!-- gapcheck:coverage severity=high -->\n\nEnd.\n",
+    }
+    built = site(files)
+    built.expect_clean()
+    soup = built.html("index.md")
+    assert not views(soup, "coverage")
+    assert text(soup.select_one("pre code")) == "<!-- gapcheck:coverage severity=high -->"
+
+
+def test_properdocs_builds_the_views(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("properdocs") is None:
+        pytest.skip("properdocs is not installed")
+    root = write_site(tmp_path / "pd", FILES, _config(THEMES[0], True))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "PROPERDOCS_NO_WARNING": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "properdocs", "build", "-f", str(root / "mkdocs.yml"),
+         "-d", str(root / "site")],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "uncovered-gap" in warnings[0], run.stderr
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((root / "site" / "gaps" / "index.html").read_text("utf-8"), "html.parser")
+    assert row_ids(views(soup, "matrix")[0])[0] == "gapcheck-gap-dr"
+    assert soup.select(".gapcheck-backlinks")
+    assert (root / "site" / "assets" / "gapcheck" / "gapcheck.css").is_file()
