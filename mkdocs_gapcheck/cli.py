@@ -43,13 +43,13 @@ class Run:
 
 def read_sources(site: SiteConfig) -> list[SourceFile]:
     """Every page of the site as bytes, as the plugin hands them to the core."""
-    sources = []
-    root = site.docs_dir
+    sources: list[SourceFile] = []
+    append = sources.append
+    root = site.docs_dir.rstrip(os.sep) + "/"  # open() takes "/" on every platform
     for path in page_paths(site):
-        full = os.path.join(root, path) if os.sep == "/" else os.path.join(root, *path.split("/"))
         try:
-            with open(full, "rb") as handle:
-                sources.append(SourceFile(path, handle.read()))
+            with open(root + path, "rb") as handle:
+                append(SourceFile(path, handle.read()))
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise UsageError(f"cannot read {site.docs_prefix}{path}: {reason}") from None

@@ -347,16 +347,32 @@ def _file_sort_key(name: str) -> tuple[bool, str]:
     return (posixpath.splitext(name)[0] not in ("index", "README"), name)
 
 
-def _dest_uri(src_uri: str, use_directory_urls: bool) -> str:
-    """Where MkDocs writes a file, to find the files one folder's pages conflict on."""
-    if not src_uri.endswith(MARKDOWN_EXTENSIONS):
-        return src_uri
-    parent, filename = posixpath.split(src_uri)
-    stem = posixpath.splitext(filename)[0]
-    name = "index" if stem == "README" else stem
-    if not use_directory_urls or name == "index":
-        return posixpath.join(parent, name + ".html")
-    return posixpath.join(parent, name, "index.html")
+def _output_name(name: str, use_directory_urls: bool) -> str:
+    """Where MkDocs writes a file of a folder, relative to that folder's output."""
+    if not name.endswith(MARKDOWN_EXTENSIONS):
+        return name
+    stem = posixpath.splitext(name)[0]
+    if stem == "README":
+        stem = "index"
+    if not use_directory_urls or stem == "index":
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def _dropped(names: list[str], use_directory_urls: bool, excluded: Callable[[str], bool]
+             ) -> set[str]:
+    """Of files of one folder that MkDocs writes to the same place, the ones it drops.
+
+    MkDocs sorts a folder's files (index and README first), and of two with one output it
+    keeps the later one unless that one is excluded (then the earlier one stays).
+    """
+    first_by_output: dict[str, str] = {}
+    dropped: set[str] = set()
+    for name in sorted(names, key=_file_sort_key):
+        first = first_by_output.setdefault(_output_name(name, use_directory_urls), name)
+        if first != name:
+            dropped.add(first if not excluded(name) else name)
+    return dropped
 
 
 def page_paths(site: SiteConfig) -> list[str]:
@@ -389,16 +405,15 @@ def page_paths(site: SiteConfig) -> list[str]:
         candidates = [
             n for n in filenames if n.endswith(MARKDOWN_EXTENSIONS) or n.endswith(".html")
         ]
-        if len(candidates) > 1:
-            candidates.sort(key=_file_sort_key)
-        by_dest: dict[str, str] = {}
         dropped: set[str] = set()
-        for name in candidates:
-            src_uri = rel + name
-            first = by_dest.setdefault(_dest_uri(src_uri, directory_urls), name)
-            if first != name:
-                excluded = name.startswith(".") if names_only else exclude(src_uri)
-                dropped.add(first if not excluded else name)
+        if len(candidates) > 1:
+            outputs = {_output_name(n, directory_urls) for n in candidates}
+            if len(outputs) < len(candidates):
+
+                def excluded(name: str, rel: str = rel) -> bool:
+                    return name.startswith(".") if names_only else exclude(rel + name)
+
+                dropped = _dropped(candidates, directory_urls, excluded)
         for name in candidates:
             if name in dropped or not name.endswith(MARKDOWN_EXTENSIONS):
                 continue
