@@ -22,6 +22,11 @@ _LINK_RE = re.compile(
 )
 _REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
 _H1_RE = re.compile(r"^#[ \t]+(?P<title>[^\n]+?)[ \t#]*$", re.MULTILINE)
+_ATTR_LIST_RE = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
+_INLINE_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS_RE = re.compile(
+    r"(\*\*|\*|`+|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
+)
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage")
@@ -133,6 +138,18 @@ def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str,
     return name, filters, None
 
 
+def plain_heading(text: str) -> str:
+    """A heading's text as a reader sees it: no attribute list, links or emphasis markup."""
+    text = _ATTR_LIST_RE.sub("", text)
+    text = _INLINE_LINK_RE.sub(r"\1", text)
+    for _ in range(3):  # nested emphasis, **`code`**
+        stripped = _EMPHASIS_RE.sub(lambda m: m[2] if m[2] is not None else m[4], text)
+        if stripped == text:
+            break
+        text = stripped
+    return text.strip()
+
+
 def scan(
     text: str, offset: int, first_line: int, severities: tuple[str, ...], *, links: bool = True
 ) -> Body:
@@ -146,7 +163,7 @@ def scan(
     code = _CodeMap(source)
     for h1 in _H1_RE.finditer(source):
         if not code.in_code(h1.start()):
-            body.title = h1["title"].strip()
+            body.title = plain_heading(h1["title"])
             break
     if "gapcheck:" in source:
         for match in MARKER_RE.finditer(source):

@@ -423,3 +423,17 @@ def test_bom_and_crlf_keep_lines(site):
     files: dict[str, str | bytes] = dict(COVERED)
     files["crlf.md"] = "\ufeff---\r\ntitle: X\r\naddresses:\r\n  - nope\r\n---\r\n# X\r\n".encode()
     site(files).expect_warnings("docs/crlf.md:4: unknown-gap: addresses 'nope'")
+
+
+def test_page_title_from_h1_is_plain_text(site):
+    files = dict(COVERED)
+    files["adr/0002-canary.md"] = (
+        "---\naddresses: dr\n---\n# Use `canary` **releases** for [rollouts](../gaps.md) {#adr-2}\n"
+    )
+    built = site(files)
+    built.expect_clean()
+    import json
+
+    pages = json.loads((built.site_dir / "gapcheck.json").read_text())["pages"]
+    titles = {p["path"]: p["title"] for p in pages}
+    assert titles["adr/0002-canary.md"] == "Use canary releases for rollouts"
