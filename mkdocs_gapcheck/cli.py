@@ -137,8 +137,8 @@ def run_export(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> i
 
 
 def _write_exact(text: str, out: TextIO) -> None:
-    """Write ``text`` as UTF-8 bytes when the stream allows it: CSV's ``\r\n`` line ends must
-    not become ``\r\r\n`` on a platform whose text streams translate ``\n``."""
+    """Write ``text`` as UTF-8 bytes when the stream allows it, so that CSV's CRLF line ends do
+    not become CR CR LF on a platform whose text streams translate LF."""
     buffer = getattr(out, "buffer", None)
     if buffer is None:
         out.write(text)
@@ -257,6 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors (argparse exits 2)
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     out, err = sys.stdout, sys.stderr
+    for stream in (out, err):  # a title in any script must not end the run on an ASCII pipe
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if args.command == "check":
             return run_check(args.config_file, args.format, out, err)

@@ -804,6 +804,15 @@ def test_python_m_and_console_script(tmp_path: Path) -> None:
     assert result.returncode == 1 and "2 findings (2 warnings)" in result.stderr
 
 
+def test_non_utf8_output_stream_does_not_crash(tmp_path: Path) -> None:
+    config = project(tmp_path, files={"gaps.md": GAPS.replace("Security", "Sécurité ✓")})
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    result = subprocess.run([sys.executable, "-m", "mkdocs_gapcheck", "check", "-f", str(config)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "(S\\xe9curit\\xe9 \\u2713 & Compliance)" in result.stdout
+
+
 def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         f"adr/{n:04d}-x.md": "---\nstatus: accepted\n---\n# X\n" for n in range(3000)
