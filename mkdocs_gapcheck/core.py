@@ -94,7 +94,8 @@ def analyze(
             problems.append((path, "bad-front-matter", fm.error_line, fm.error))
         page = parse_page(path, order, fm, options)
         body = markdown.scan(
-            source.text, fm.body_offset, fm.body_line, options.severities, links=links
+            source.text, fm.body_offset, fm.body_line, options.severities, links=links,
+            title=page.page.title is None,
         )
         page.page.markers = body.markers
         resolved = (markdown.resolve_link(path, t) for t in body.links)

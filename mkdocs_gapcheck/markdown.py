@@ -15,13 +15,13 @@ from urllib.parse import unquote
 from .model import GAP_STATUSES, Marker
 
 MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>[^\n]*?)-->")
-_FENCE_RUN_RE = re.compile(r"`{3,}|~{3,}")
+_FENCE_RUN_RE = re.compile(r"```+|~~~+")
 _INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)(?:.+?)(?<!`)\1(?!`)")
 _LINK_RE = re.compile(
     r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
 _REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
-_H1_RE = re.compile(r"^#[ \t]+(?P<title>[^\n]+?)[ \t#]*$", re.MULTILINE)
+_H1_RE = re.compile(r"#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)")
 _ATTR_LIST_RE = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
 _INLINE_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS_RE = re.compile(
@@ -72,30 +72,52 @@ def _fenced_ranges(text: str) -> list[tuple[int, int]]:
 
 
 class _CodeMap:
-    """Answers "is this offset inside code?" for fenced blocks and inline code spans."""
+    """Answers "is this offset inside code?" for fenced blocks and inline code spans.
+
+    Fenced ranges are found on the first question, and only if the text has a fence at all:
+    most pages are asked nothing, or about a page without code.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.fenced = _fenced_ranges(text)
-        self.starts = [start for start, _ in self.fenced]
+        self.has_fences = "```" in text or "~~~" in text
+        self.has_ticks = "`" in text
+        self._fenced: list[tuple[int, int]] | None = None
+        self._starts: list[int] = []
         self._inline: dict[int, list[tuple[int, int]]] = {}
 
-    def line_start(self, pos: int) -> int:
-        return self.text.rfind("\n", 0, pos) + 1
-
     def in_code(self, pos: int) -> bool:
-        if self.fenced:
-            index = bisect_right(self.starts, pos) - 1
-            if index >= 0 and pos < self.fenced[index][1]:
+        if self.has_fences:
+            if self._fenced is None:
+                self._fenced = _fenced_ranges(self.text)
+                self._starts = [start for start, _ in self._fenced]
+            index = bisect_right(self._starts, pos) - 1
+            if index >= 0 and pos < self._fenced[index][1]:
                 return True
-        start = self.line_start(pos)
+        if not self.has_ticks:
+            return False
+        start = self.text.rfind("\n", 0, pos) + 1
         spans = self._inline.get(start)
         if spans is None:
             end = self.text.find("\n", start)
             line = self.text[start : end if end >= 0 else len(self.text)]
-            spans = [(start + m.start(), start + m.end()) for m in _INLINE_CODE_RE.finditer(line)]
+            spans = []
+            if "`" in line:
+                found = _INLINE_CODE_RE.finditer(line)
+                spans = [(start + m.start(), start + m.end()) for m in found]
             self._inline[start] = spans
         return any(a <= pos < b for a, b in spans)
+
+
+def _first_h1(source: str, code: _CodeMap) -> str | None:
+    """The text of the first ``# Title`` line outside code."""
+    pos = 0 if source.startswith("#") else source.find("\n#") + 1
+    while pos > 0 or (pos == 0 and source.startswith("#")):
+        match = _H1_RE.match(source, pos)
+        if match and not code.in_code(pos):
+            return plain_heading(match["title"])
+        pos = source.find("\n#", pos) + 1
+    return None
 
 
 def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str, str], str | None]:
@@ -151,7 +173,13 @@ def plain_heading(text: str) -> str:
 
 
 def scan(
-    text: str, offset: int, first_line: int, severities: tuple[str, ...], *, links: bool = True
+    text: str,
+    offset: int,
+    first_line: int,
+    severities: tuple[str, ...],
+    *,
+    links: bool = True,
+    title: bool = True,
 ) -> Body:
     """Scan the body ``text[offset:]`` whose first line is ``first_line`` of the source.
 
@@ -161,10 +189,8 @@ def scan(
     body = Body()
     source = text[offset:] if offset else text
     code = _CodeMap(source)
-    for h1 in _H1_RE.finditer(source):
-        if not code.in_code(h1.start()):
-            body.title = plain_heading(h1["title"])
-            break
+    if title:
+        body.title = _first_h1(source, code)
     if "gapcheck:" in source:
         for match in MARKER_RE.finditer(source):
             if code.in_code(match.start()):
