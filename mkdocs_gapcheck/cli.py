@@ -56,7 +56,7 @@ def read_sources(site: SiteConfig) -> list[SourceFile]:
     return sources
 
 
-def analyze_site(config_file: str | None) -> Run:
+def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
     """Find and read the config, read every page, analyse them. Raises :class:`UsageError`."""
     try:
         site = read_config(find_config(config_file))
@@ -77,8 +77,8 @@ def analyze_site(config_file: str | None) -> Run:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # links between pages feed only the rendered index view, which the command never shows
-        model = analyze(sources, options, nav=site.nav, links=False)
+        # links between pages and titles from headings feed only views and exports
+        model = analyze(sources, options, nav=site.nav, views=views)
     finally:
         if collecting:
             gc.enable()
@@ -109,7 +109,7 @@ def _notes(site: SiteConfig, err: TextIO) -> None:
 
 def run_check(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck check``: print the findings in ``fmt``; the exit code says whether to fail."""
-    run = analyze_site(config_file)
+    run = analyze_site(config_file, views=fmt == "json")
     _notes(run.site, err)
     model = run.model
     if fmt == "json":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import frontmatter, markdown
 from .model import Finding, Gap, Model, Page
 from .options import Options, today
-from .parse import ParsedPage, parse_page
+from .parse import ParsedPage, folder_kind, parse_page
 from .rules import Problem, run_rules
 
 
@@ -72,16 +72,18 @@ def analyze(
     *,
     nav: Sequence[str] = (),
     on: dt.date | None = None,
-    links: bool = True,
+    views: bool = True,
 ) -> Model:
     """Build the model of a site from its Markdown sources.
 
-    ``links=False`` skips collecting Markdown links between pages: they feed the index view's
-    "linked from" column and no rule, so a check that renders nothing can do without them.
+    ``views=False`` skips what only the views and exports use and no rule needs: Markdown
+    links between pages (the index's "linked from") and titles taken from a page's first
+    heading. A check that renders nothing can do without them.
     """
     by_path = {s.path: s for s in sources}
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
+    folder_kinds: dict[str, str | None] = {}
     for order, path in enumerate(site_order(by_path, nav)):
         source = frontmatter.decode(by_path[path].content)
         if source.encoding_error:
@@ -92,10 +94,17 @@ def analyze(
         fm = frontmatter.parse(source.text)
         if fm.error:
             problems.append((path, "bad-front-matter", fm.error_line, fm.error))
-        page = parse_page(path, order, fm, options)
+        folder, _, name = path.rpartition("/")
+        if name in ("index.md", "README.md"):
+            kind = None
+        elif folder in folder_kinds:
+            kind = folder_kinds[folder]
+        else:
+            kind = folder_kinds[folder] = folder_kind(path, options)
+        page = parse_page(path, order, fm, options, kind)
         body = markdown.scan(
-            source.text, fm.body_offset, fm.body_line, options.severities, links=links,
-            title=page.page.title is None,
+            source.text, fm.body_offset, fm.body_line, options.severities, links=views,
+            title=views and page.page.title is None,
         )
         page.page.markers = body.markers
         resolved = (markdown.resolve_link(path, t) for t in body.links)

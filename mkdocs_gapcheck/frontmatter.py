@@ -43,7 +43,7 @@ def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     """A page's Markdown decoded for gapcheck: text with LF line ends and no BOM."""
 
@@ -70,7 +70,7 @@ def decode(raw: bytes | str) -> Source:
     return Source(text, error, line)
 
 
-@dataclass
+@dataclass(slots=True)
 class FrontMatter:
     """The front matter of one page."""
 

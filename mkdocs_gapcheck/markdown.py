@@ -39,7 +39,7 @@ _FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     """What one page's Markdown body holds for gapcheck."""
 

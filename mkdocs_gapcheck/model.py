@@ -114,7 +114,7 @@ RULES: dict[str, RuleInfo] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One problem in the sources: the unit every adapter reports."""
 
@@ -141,7 +141,7 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Gap:
     """A gap as defined in front matter, its scale values spelled as the config spells them."""
 
@@ -161,7 +161,7 @@ class Gap:
     addressed_by: list[str] = field(default_factory=list)  #: page paths, site order
 
 
-@dataclass
+@dataclass(slots=True)
 class Marker:
     """A ``<!-- gapcheck:NAME k=v -->`` marker found outside code in a page's Markdown."""
 
@@ -173,7 +173,7 @@ class Marker:
     valid: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     """A Markdown page as gapcheck sees it: kind, what it addresses and its lifecycle fields."""
 

@@ -25,7 +25,7 @@ _SUPERSEDED_RE = re.compile(r"^superseded(?:[ \t]+by[ \t]+(?P<target>\S.*))?$", 
 Problem = tuple[str, int, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedPage:
     page: Page
     gaps: list[Gap] = field(default_factory=list)
@@ -213,11 +213,22 @@ _PAGE_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
 )
 
 
-def parse_page(path: str, order: int, fm: FrontMatter, options: Options) -> ParsedPage:
-    """The page, its gaps and the problems of its front matter."""
+def parse_page(
+    path: str, order: int, fm: FrontMatter, options: Options, kind: str | None = None
+) -> ParsedPage:
+    """The page, its gaps and the problems of its front matter.
+
+    ``kind`` is the page's kind from its folder (:func:`folder_kind`), which callers compute
+    once per folder.
+    """
     data = fm.data
     page = Page(path=path, order=order, line=fm.line(), body_offset=fm.body_offset)
     parsed = ParsedPage(page)
+    if not data:  # most pages of a site: nothing to read, the folder gives the kind
+        page.kind = kind
+        if kind == "adr":
+            page.number = adr_number(path)
+        return parsed
     problems = parsed.problems
 
     for name, ok, what in _PAGE_CHECKS:
@@ -230,7 +241,6 @@ def parse_page(path: str, order: int, fm: FrontMatter, options: Options) -> Pars
         page.title = _text(data["title"])
 
     # kind: front matter, else folder; `none` makes an ordinary page anywhere
-    kind = folder_kind(path, options)
     raw_kind = data.get("kind")
     if raw_kind is not None:
         if isinstance(raw_kind, str) and raw_kind.strip().lower() in (*KINDS, "none"):
