@@ -19,14 +19,10 @@ try:  # the C loader is several times faster on 10,000 pages
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-#: A key path into the front matter: ("gaps", 0, "severity")
-KeyPath = tuple[str | int, ...]
 
 _OPEN_RE = re.compile(r"---[ \t]*\n")
 _CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KEYLIKE_RE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
-#: how deep line numbers are recorded: top-level keys, list items, and their fields
-_LINE_DEPTH = 3
 
 
 class _Loader(_BaseLoader):
@@ -75,7 +71,7 @@ class FrontMatter:
     """The front matter of one page."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    lines: dict[KeyPath, int] = field(default_factory=dict)  #: key path -> 1-based source line
+    node: yaml.Node | None = None  #: the composed YAML, for line numbers on demand
     present: bool = False
     body_offset: int = 0  #: where the Markdown body starts in the text
     body_line: int = 1  #: 1-based line where the body starts
@@ -83,29 +79,57 @@ class FrontMatter:
     error_line: int = 1
 
     def line(self, *path: str | int) -> int:
-        """The line of the deepest recorded key on ``path`` (the first line of the page if none)."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get((), 1)
+        """The source line of the deepest key or item on ``path`` that exists.
+
+        Looked up on demand: a finding or a gap asks for a handful of lines, so nothing is
+        recorded for the thousands of keys nobody asks about. A repeated key resolves to its
+        last occurrence, whose value is the one YAML keeps. An alias points back at its anchor,
+        above; the line that uses the alias is kept then.
+        """
+        node = self.node
+        best = 1 if self.node is None else 2
+        for key in path:
+            found: yaml.Node | None = None
+            line = best
+            if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                        found, line = value_node, key_node.start_mark.line + 2
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and 0 <= key < len(node.value)
+            ):
+                found = node.value[key]
+                line = found.start_mark.line + 2
+            if found is None:
+                break
+            best = max(best, line)
+            node = found
+        return best
 
 
-def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
-    # Aliases make the node graph cyclic; the depth bound keeps this walk finite and small.
-    if len(path) >= _LINE_DEPTH:
-        return
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                sub = (*path, key_node.value)
-                lines.setdefault(sub, key_node.start_mark.line + 2)
-                _record_lines(value_node, sub, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            sub = (*path, index)
-            lines.setdefault(sub, item.start_mark.line + 2)
-            _record_lines(item, sub, lines)
+def _repeated_key(node: yaml.Node) -> tuple[int, int, str] | None:
+    """(line, first line, key) of the earliest key written twice in the front matter's own
+    mapping or in a gap's mapping (YAML keeps the last value silently)."""
+    mappings = [node]
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value in ("gaps", "gap"):
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            mappings.extend(item for item in items if isinstance(item, yaml.MappingNode))
+    found: tuple[int, int, str] | None = None
+    for mapping in mappings:
+        seen: dict[str, int] = {}
+        for key_node, _ in mapping.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            line = key_node.start_mark.line + 2
+            if key_node.value in seen:
+                if found is None or line < found[0]:
+                    found = (line, seen[key_node.value], key_node.value)
+                break
+            seen[key_node.value] = line
+    return found
 
 
 def parse(text: str) -> FrontMatter:
@@ -139,9 +163,22 @@ def parse(text: str) -> FrontMatter:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        fm.error = f"not valid YAML: {exc.problem or exc.context}"
+        mark, reason = exc.problem_mark, exc.problem or exc.context
+        if exc.context and exc.context_mark and "end of stream" in (exc.problem or ""):
+            # e.g. a quote never closed: the parser fails at the end, the cause is where the
+            # context (the quoted scalar) began
+            mark, reason = exc.context_mark, f"{exc.context} that is never closed"
+        mark = mark or exc.context_mark
+        fm.error = f"not valid YAML: {brief(str(reason))}"
         fm.error_line = (mark.line + 2) if mark is not None else 2
+        return fm
+    except yaml.reader.ReaderError as exc:  # a control character: a position, not a mark
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        fm.error = (
+            f"not valid YAML: character #x{code:04x} is not allowed in YAML; remove it or write "
+            "it as an escape in a double-quoted string"
+        )
+        fm.error_line = yaml_text.count("\n", 0, exc.position) + 2
         return fm
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         fm.error = f"not valid YAML: {type(exc).__name__}: {str(exc)[:200]}"
@@ -158,11 +195,23 @@ def parse(text: str) -> FrontMatter:
         )
         fm.error_line = 2
         return fm
-    if node is not None:
-        _record_lines(node, (), fm.lines)
-    fm.lines[()] = 2
+    fm.node = node
     fm.data = data
+    repeated = _repeated_key(node) if isinstance(node, yaml.MappingNode) else None
+    if repeated:
+        line, first, key = repeated
+        fm.error = (
+            f"key '{key}' is written twice in one mapping (lines {first} and {line}); YAML keeps "
+            "only the last value and drops the first silently: remove or merge one"
+        )
+        fm.error_line = line
     return fm
+
+
+def brief(text: str, limit: int = 80) -> str:
+    """User text for a one-line message: whitespace folded, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def describe(value: Any) -> str:
@@ -174,8 +223,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value!r}"
     if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return repr(shown)
+        return repr(brief(value, 60))
     if isinstance(value, dt.datetime):
         return f"the timestamp {value.isoformat()}"
     if isinstance(value, dt.date):

@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import posixpath
 
+from .frontmatter import brief
 from .model import Gap, Page
 from .options import Options
 from .parse import ParsedPage
@@ -57,7 +58,7 @@ def _link_addresses(
             hint = _closest(gid, lowered)
             problems.append(
                 (page.path, "unknown-gap", line,
-                 f"addresses '{gid}', but no page defines a gap with that id"
+                 f"addresses '{brief(gid)}', but no page defines a gap with that id"
                  + (f"; did you mean '{hint}'?" if hint else
                     "; define it in a gaps: list or fix the id"))
             )
@@ -92,11 +93,11 @@ def _link_supersession(
         if key.isdigit():
             candidates.append(str(int(key)))
         target = next((names[c] for c in candidates if c in names), None)
-        if target is None or target == p.page.path:
+        if target is None:
             hint = _closest(posixpath.basename(key), stems)
             problems.append(
                 (p.page.path, "unknown-page", p.superseded_line,
-                 f"superseded_by '{ref}' names no ADR page of this site"
+                 f"superseded_by '{brief(ref)}' names no ADR page of this site"
                  + (f"; did you mean '{hint}'?" if hint else
                     "; give the newer ADR's file name without .md"))
             )
@@ -141,7 +142,7 @@ def _check_coverage(
         required = options.required_kinds(gap.severity)
         if not required:
             continue
-        name = f"{gap.severity} gap '{gap.id}' ({gap.title})"
+        name = f"{gap.severity} gap '{gap.id}' ({brief(gap.title)})"
         if not gap.addressed_by:
             problems.append(
                 (gap.page, "uncovered-gap", gap.line,

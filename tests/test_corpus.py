@@ -82,9 +82,6 @@ def huge_values(root: Path) -> Case:
     ]
     return Case(
         "huge-values", config, expected, max_message=2_000,
-        xfail="The uncovered-gap message quotes the whole 1 MB title: one log line of 1 MB "
-        "(and a 1 MB GitHub annotation). Values are shortened in messages by "
-        "frontmatter.describe(), titles in rules._check_coverage are not.",
     )
 
 
