@@ -90,7 +90,7 @@ def _link_supersession(
         key = ref.strip().lower().removesuffix(".md").lstrip("/")
         key = key.removeprefix("adr-").removeprefix("adr ") if key[4:5].isdigit() else key
         candidates = [key, posixpath.normpath(posixpath.join(posixpath.dirname(p.page.path), key))]
-        if key.isdigit():
+        if key.isdecimal():  # not isdigit(): '¹' is a digit that int() refuses
             candidates.append(str(int(key)))
         target = next((names[c] for c in candidates if c in names), None)
         if target is None:
