@@ -31,11 +31,10 @@ def site_order(paths: Iterable[str], nav: Sequence[str] = ()) -> list[str]:
     position = {p: i for i, p in enumerate(nav)}
     big = len(position)
 
-    def key(path: str) -> tuple[int, tuple[str, ...], bool, str]:
-        parts = path.split("/")
-        stem = posixpath.splitext(parts[-1])[0]
-        return (position.get(path, big), tuple(parts[:-1]), stem not in ("index", "README"),
-                parts[-1])
+    def key(path: str) -> tuple[int, list[str], bool, str]:
+        folder, _, name = path.rpartition("/")
+        index = name.startswith(("index.", "README.")) and name.count(".") == 1
+        return (position.get(path, big), folder.split("/") if folder else [], not index, name)
 
     return sorted(paths, key=key)
 

@@ -21,7 +21,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 
 _OPEN_RE = re.compile(r"---[ \t]*\n")
-_CLOSE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _KEYLIKE_RE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
 
 
@@ -109,6 +108,27 @@ class FrontMatter:
         return best
 
 
+def _may_repeat(node: yaml.MappingNode, data: dict[str, Any]) -> bool:
+    """Whether a mapping (or a gap's) has fewer values than keys written: O(1) per mapping."""
+    if len(node.value) != len(data):
+        return True
+    gaps = data.get("gaps")
+    if isinstance(gaps, list):
+        for key_node, value_node in node.value:
+            if key_node.value == "gaps" and isinstance(value_node, yaml.SequenceNode):
+                return any(
+                    isinstance(item, yaml.MappingNode) and isinstance(value, dict)
+                    and len(item.value) != len(value)
+                    for item, value in zip(value_node.value, gaps, strict=False)
+                )
+    gap = data.get("gap")
+    if isinstance(gap, dict):
+        for key_node, value_node in node.value:
+            if key_node.value == "gap" and isinstance(value_node, yaml.MappingNode):
+                return len(value_node.value) != len(gap)
+    return False
+
+
 def _repeated_key(node: yaml.Node) -> tuple[int, int, str] | None:
     """(line, first line, key) of the earliest key written twice in the front matter's own
     mapping or in a gap's mapping (YAML keeps the last value silently)."""
@@ -132,12 +152,31 @@ def _repeated_key(node: yaml.Node) -> tuple[int, int, str] | None:
     return found
 
 
+def _find_close(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the first line at or after ``start`` that is '---' or '...'."""
+    line_start = start
+    while True:
+        if not text.startswith(("---", "..."), line_start):
+            dash = text.find("\n---", line_start)
+            dots = text.find("\n...", line_start)
+            if dash < 0 and dots < 0:
+                return None
+            line_start = (dots if dash < 0 else dash if dots < 0 else min(dash, dots)) + 1
+        end = text.find("\n", line_start)
+        end = len(text) if end < 0 else end
+        if not text[line_start + 3 : end].strip(" \t"):
+            return line_start, end
+        if end == len(text):
+            return None
+        line_start = end + 1
+
+
 def parse(text: str) -> FrontMatter:
     """Split and parse the front matter of ``text`` (as returned by :func:`decode`)."""
     if not _OPEN_RE.match(text):
         return FrontMatter()
     start = text.index("\n") + 1
-    close = _CLOSE_RE.search(text, start)
+    close = _find_close(text, start)
     if close is None:
         rest = text[start:].lstrip("\n")
         if _KEYLIKE_RE.match(rest):
@@ -147,8 +186,8 @@ def parse(text: str) -> FrontMatter:
                 error_line=1,
             )
         return FrontMatter()
-    yaml_text = text[start : close.start()]
-    body_offset = close.end() + 1 if close.end() < len(text) else close.end()
+    yaml_text = text[start : close[0]]
+    body_offset = close[1] + 1 if close[1] < len(text) else close[1]
     body_line = text.count("\n", 0, body_offset) + 1
     fm = FrontMatter(present=True, body_offset=body_offset, body_line=body_line)
     if "\t" in yaml_text:
@@ -197,7 +236,9 @@ def parse(text: str) -> FrontMatter:
         return fm
     fm.node = node
     fm.data = data
-    repeated = _repeated_key(node) if isinstance(node, yaml.MappingNode) else None
+    repeated = None
+    if isinstance(node, yaml.MappingNode) and _may_repeat(node, data):
+        repeated = _repeated_key(node)
     if repeated:
         line, first, key = repeated
         fm.error = (

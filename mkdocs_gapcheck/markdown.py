@@ -187,6 +187,8 @@ def scan(
     against code ranges, so a long page without markers costs a few C-level searches.
     """
     body = Body()
+    if not (title or links) and text.find("gapcheck:", offset) < 0:
+        return body  # only markers wanted, and there are none: no copy, no code map
     source = text[offset:] if offset else text
     code = _CodeMap(source)
     if title:
