@@ -18,7 +18,10 @@ import io
 import json
 import logging
 import re
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +155,33 @@ FUZZED_PATHS = ("gaps.md", "decisions/0001-x.md", "runbooks/drill.md", "roadmap/
                 "plan.md")
 
 
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Turn a hang (an endless loop on some input) into a failure that shows where it was."""
+    main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not main:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"still running after {seconds} s: a hang on this input")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def check_model(sources: dict[str, bytes | str]) -> Any:
     """Analyse ``sources`` and check every property a model must have; return the model."""
+    with time_limit(10):
+        return _check_model(sources)
+
+
+def _check_model(sources: dict[str, bytes | str]) -> Any:
     model = analyze([SourceFile(p, c) for p, c in sources.items()], Options(),
                     on=dt.date(2026, 11, 21))
     lines = {
@@ -167,6 +195,8 @@ def check_model(sources: dict[str, bytes | str]) -> Any:
         assert f.file in sources, f
         assert 1 <= f.line <= lines[f.file], (f, lines[f.file])
         assert isinstance(f.message, str) and f.message.strip(), f
+        assert "\n" not in f.message and "\r" not in f.message, f  # one finding, one line
+        assert len(f.message) < 5_000, (f.file, f.line, f.rule, len(f.message))
     data = json.loads(export.to_json(model))
     assert set(data) == {"gaps", "pages", "findings"}
     again = analyze([SourceFile(p, c) for p, c in sources.items()], Options(),
@@ -231,7 +261,8 @@ def check_build(tmp: Path, files: dict[str, Any], theme: str = "mkdocs") -> None
     """Build the site; the build must finish, or fail for a reason not in gapcheck's code."""
     theme_config = {"name": theme, "font": False} if theme == "material" else {"name": theme}
     root = write_site(tmp, files, {"theme": theme_config, "plugins": ["search", "gapcheck"]})
-    built = build_site(root)
+    with time_limit(60):
+        built = build_site(root)
     built.checked = True
     if built.error is not None:
         frames = _gapcheck_frames(built.error)
@@ -312,7 +343,8 @@ def test_plugin_any_option_value(tmp_path_factory, raw):
     count_case("test_fuzz::plugin any option value")
     tmp = tmp_path_factory.mktemp("fuzz")
     root = write_site(tmp, dict(COMPANIONS), {"plugins": [{"gapcheck": raw}]})
-    built = build_site(root)
+    with time_limit(60):
+        built = build_site(root)
     built.checked = True
     if built.error is not None:
         frames = _gapcheck_frames(built.error)
@@ -340,7 +372,8 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 def check_cli(tmp: Path, files: dict[str, Any], fmt: str) -> None:
     root = write_site(tmp, files, {"plugins": ["search", "gapcheck"]})
     config = str(root / "mkdocs.yml")
-    code, out, err = run_cli(["check", "-f", config, "--format", fmt])
+    with time_limit(10):
+        code, out, err = run_cli(["check", "-f", config, "--format", fmt])
     assert code in (0, 1), (code, err[-2000:])
     assert "Traceback" not in err
     if fmt == "json":
