@@ -112,11 +112,12 @@ class _CodeMap:
 def _first_h1(source: str, code: _CodeMap) -> str | None:
     """The text of the first ``# Title`` line outside code."""
     pos = 0 if source.startswith("#") else source.find("\n#") + 1
-    while pos > 0 or (pos == 0 and source.startswith("#")):
+    while pos >= 0 and (pos > 0 or source.startswith("#")):
         match = _H1_RE.match(source, pos)
         if match and not code.in_code(pos):
             return plain_heading(match["title"])
-        pos = source.find("\n#", pos) + 1
+        found = source.find("\n#", pos)
+        pos = found + 1 if found >= 0 else -1
     return None
 
 

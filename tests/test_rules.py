@@ -437,3 +437,11 @@ def test_page_title_from_h1_is_plain_text(site):
     pages = json.loads((built.site_dir / "gapcheck.json").read_text())["pages"]
     titles = {p["path"]: p["title"] for p in pages}
     assert titles["adr/0002-canary.md"] == "Use canary releases for rollouts"
+
+
+@pytest.mark.parametrize("body", ["#", "#\n#", "text\n#", "#x\n#y\n"])
+def test_heading_marks_without_a_title_do_not_hang(site, body):
+    """A page of bare '#' lines once looped for ever looking for its H1 (found by the fuzzer)."""
+    files = dict(COVERED)
+    files["odd.md"] = body
+    site(files).expect_clean()
