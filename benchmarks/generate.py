@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 THEMES = ("mkdocs", "material")
-MIN_PAGES = 12
+MIN_PAGES = 20
 
 _TOPICS = (
     "Security & Compliance", "Testing Strategy", "Disaster Recovery", "Capacity Planning",
@@ -77,6 +77,12 @@ _WORDS: tuple[str, ...] = tuple(_TEXT.split(" "))
 _SECTIONS = (
     "Context", "Goals", "Approach", "Risks", "Open questions", "Steps", "Verification",
     "Consequences", "Background", "Metrics", "Dependencies", "Timeline", "Notes",
+)
+_OVERVIEW_MARKERS = (
+    "<!-- gapcheck:coverage severity=critical,high -->",
+    "<!-- gapcheck:matrix severity=critical -->",
+    "<!-- gapcheck:matrix status=open -->",
+    "<!-- gapcheck:index kind=adr -->",
 )
 _GAP_FIELDS_STATUS = ("open", "open", "in-progress", "in-progress", "resolved", "accepted")
 
@@ -268,18 +274,20 @@ def _plan(pages: int, seed: int, today: dt.date) -> list[_Page]:
     for i, gid in enumerate(g for g in gap_ids if g not in addressed):
         plans[i % len(plans)].addresses.append(gid)
 
+    # a few overview pages among the guides, the same number at any size: a site-wide view
+    # costs time in proportion to the site, so views on a share of the pages would make the
+    # plugin's work grow with the square of the site, which no real site asks of it
+    overviews = {
+        counts["plain"] * k // len(_OVERVIEW_MARKERS): marker
+        for k, marker in enumerate(_OVERVIEW_MARKERS)
+    }
     for n in range(counts["plain"]):
         topic = rng.choice(_TOPICS)
         title = f"{topic} guide {n + 1}"
         page = _Page(f"guides/section-{n // 30 + 1:02d}/{_slug(topic)}-{n + 1}.md", "plain",
                      title)
-        if rng.random() < 0.03:
-            page.markers.append(rng.choice((
-                "<!-- gapcheck:coverage severity=critical,high -->",
-                "<!-- gapcheck:matrix severity=critical -->",
-                "<!-- gapcheck:matrix status=open -->",
-                "<!-- gapcheck:index kind=adr -->",
-            )))
+        if n in overviews:
+            page.markers.append(overviews[n])
         site.append(page)
     return site
 
