@@ -177,7 +177,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     ) -> str | None:
         if not self.config.enabled or self.model is None:
             return None
-        body = markdown.scan(markdown_text, 0, 1, self.options.severities)
+        body = markdown.scan(
+            markdown_text, 0, 1, self.options.severities, links=False, title=False
+        )
         slots: list[tuple[str, dict[str, str], str]] = []
         pieces: list[str] = []
         last = 0
