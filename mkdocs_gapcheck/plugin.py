@@ -97,6 +97,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
 
     def _reset_views(self) -> None:
         self.files: Files | None = None
+        #: docs path -> URL of every built page, for the views' links (one dict per build:
+        #: Files.get_file_from_path builds a PurePath on each call, thousands per build)
+        self.urls: dict[str, str] = {}
         #: per page: the markers replaced by slots, as (name, filters, marker text as written)
         self.slots: dict[str, list[tuple[str, dict[str, str], str]]] = {}
         #: per rendered page: its heading anchors, (id, text), in page order
@@ -212,6 +215,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     @event_priority(100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.files = files
+        self.urls = {f.src_uri: f.url for f in files.documentation_pages()}
         if self.config.enabled and self.model is not None:
             self._check_sections(config)
         return None
@@ -272,7 +276,5 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
 
     def _url(self, target: str, page: Page) -> str | None:
         """The URL of the docs page ``target`` relative to ``page``; None if it is not built."""
-        file = self.files.get_file_from_path(target) if self.files is not None else None
-        if file is None:
-            return None
-        return get_relative_url(file.url, page.url)
+        url = self.urls.get(target)
+        return None if url is None else get_relative_url(url, page.url)
