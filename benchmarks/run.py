@@ -46,7 +46,7 @@ def _overhead_rows(workdir: Path, quick: bool) -> Iterable[Row]:
         sizes, themes = [300, 1000, 3000], ["mkdocs", "material"]
 
         def repeats(pages: int, theme: str) -> int:
-            return 5 if pages < 3000 else 3
+            return {300: 9, 1000: 5}.get(pages, 3)
 
     return measure_overhead(workdir, sizes, themes, repeats, log=_log)
 
@@ -55,7 +55,7 @@ def _scaling_rows(workdir: Path, quick: bool) -> Iterable[Row]:
     if quick:
         return measure_scaling(workdir, [(1000, 4000)], 3, [(500, 2000)], 1, log=_log)
     return measure_scaling(
-        workdir, [(1000, 4000), (2500, 10000)], 5, [(1000, 4000), (2500, 10000)], 2, log=_log
+        workdir, [(1000, 4000), (2500, 10000)], 9, [(1000, 4000), (2500, 10000)], 2, log=_log
     )
 
 
