@@ -37,6 +37,67 @@ def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Fallback(Exception):
+    """The document needs PyYAML's own constructor: merge keys, or nesting deeper than
+    :data:`_MAX_DEPTH` (PyYAML does not recurse; this constructor does)."""
+
+
+_MAX_DEPTH = 50
+
+
+def construct(loader: _Loader, node: yaml.Node) -> Any:
+    """The value of a composed document: :func:`_construct`, or PyYAML's for merge keys."""
+    try:
+        return _construct(loader, node, {}, 0)
+    except _Fallback:
+        return loader.construct_document(node)
+
+
+def _construct(loader: _Loader, node: yaml.Node, memo: dict[int, Any], depth: int) -> Any:
+    """The Python value of a composed node, as ``loader.construct_document`` gives it.
+
+    Front matter is mostly plain strings in plain mappings and lists: those are built here
+    directly, and every other tag goes to PyYAML's own constructor for that tag, so values
+    are the same, at a fraction of the cost of PyYAML's generic machinery.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:
+            return node.value
+        return loader.construct_object(node, deep=True)
+    if depth > _MAX_DEPTH:
+        raise _Fallback
+    depth += 1
+    done = memo.get(id(node))
+    if done is not None:
+        return done  # an alias to a list or mapping already built (maybe one containing it)
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        items: list[Any] = []
+        memo[id(node)] = items
+        items.extend(_construct(loader, item, memo, depth) for item in node.value)
+        return items
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        memo[id(node)] = mapping
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Fallback
+            key = _construct(loader, key_node, memo, depth)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found unhashable key", key_node.start_mark,
+                ) from None
+            mapping[key] = _construct(loader, value_node, memo, depth)
+        return mapping
+    return loader.construct_object(node, deep=True)  # sets, omaps, pairs, other tags
+
 
 @dataclass(slots=True)
 class Source:
@@ -200,7 +261,7 @@ def parse(text: str) -> FrontMatter:
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = None if node is None else construct(loader, node)
     except yaml.MarkedYAMLError as exc:
         mark, reason = exc.problem_mark, exc.problem or exc.context
         if exc.context and exc.context_mark and "end of stream" in (exc.problem or ""):
