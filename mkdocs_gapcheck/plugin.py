@@ -238,6 +238,40 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 + (f" (anchors: {', '.join(a for a, _ in headings[:8])})" if headings else ""),
             )
 
+    def _view(self, page: Page) -> render.View:
+        assert self.model is not None
+        return render.View(
+            model=self.model,
+            options=self.options,
+            page=page.file.src_uri,
+            url_for=lambda target: self._url(target, page),
+            headings=self.headings.get,
+        )
+
+    def _fill_slots(self, text: str, page: Page, *, views: bool) -> str:
+        """Put the rendered views into their slots (``views``), or only the markers that ended
+        up in code back as written (``views=False``: those are page text, also for search)."""
+        slots = self.slots.get(page.file.src_uri)
+        if not slots:
+            return text
+        htmls: list[str] = []
+        if views:
+            htmls = render.render_markers(self._view(page), [(n, f) for n, f, _ in slots])
+
+        def fill(match: re.Match[str]) -> str:
+            n = int(match["n"])
+            if n >= len(slots):
+                return match.group(0)
+            if match["esc"] == "&lt;":  # the marker ended up in code: show it as written
+                return (match["p"] or "") + render.esc(slots[n][2]) + (match["endp"] or "")
+            if not views:
+                return match.group(0)
+            if match["p"] is not None and match["endp"] is not None:
+                return htmls[n]  # alone in a paragraph: the view replaces the paragraph
+            return (match["p"] or "") + htmls[n] + (match["endp"] or "")
+
+        return self.slot_re.sub(fill, text)
+
     # Above the search plugins (priority 0): they index page.content, backlinks included.
     @event_priority(50)
     def on_page_context(
@@ -245,34 +279,21 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     ) -> TemplateContext | None:
         if not self.config.enabled or self.model is None or page.content is None:
             return None
-        path = page.file.src_uri
-        view = render.View(
-            model=self.model,
-            options=self.options,
-            page=path,
-            url_for=lambda target: self._url(target, page),
-            headings=self.headings.get,
-        )
-        content = page.content
-        slots = self.slots.get(path)
-        if slots:
-            htmls = render.render_markers(view, [(name, f) for name, f, _ in slots])
-
-            def fill(match: re.Match[str]) -> str:
-                n = int(match["n"])
-                if n >= len(slots):
-                    return match.group(0)
-                if match["esc"] == "&lt;":  # the marker ended up in code: show it as written
-                    return (match["p"] or "") + render.esc(slots[n][2]) + (match["endp"] or "")
-                if match["p"] is not None and match["endp"] is not None:
-                    return htmls[n]  # alone in a paragraph: the view replaces the paragraph
-                return (match["p"] or "") + htmls[n] + (match["endp"] or "")
-
-            content = self.slot_re.sub(fill, content)
+        content = self._fill_slots(page.content, page, views=False)
         if self.options.backlinks:
-            content = render.insert_backlinks(view, content)
+            content = render.insert_backlinks(self._view(page), content)
         page.content = content
         return None
+
+    # The views go into the written page after search has indexed page.content: their text
+    # repeats the gap and plan pages (every overview page would match every gap title), and
+    # parsing large tables for the index was half of the plugin's cost on a build. Early, so
+    # that post-processing plugins (minifiers) see the final HTML.
+    @event_priority(50)
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if not self.config.enabled or self.model is None:
+            return None
+        return self._fill_slots(output, page, views=True)
 
     def _url(self, target: str, page: Page) -> str | None:
         """The URL of the docs page ``target`` relative to ``page``; None if it is not built."""
