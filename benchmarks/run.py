@@ -46,7 +46,7 @@ def _overhead_rows(workdir: Path, quick: bool) -> Iterable[Row]:
         sizes, themes = [300, 1000, 3000], ["mkdocs", "material"]
 
         def repeats(pages: int, theme: str) -> int:
-            return {300: 9, 1000: 5}.get(pages, 3)
+            return {300: 7, 1000: 5}.get(pages, 3)
 
     return measure_overhead(workdir, sizes, themes, repeats, log=_log)
 
