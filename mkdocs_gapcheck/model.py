@@ -229,6 +229,8 @@ class Model:
 
     def __post_init__(self) -> None:
         self._by_id = {g.id: g for g in self.gaps}
+        #: gap id -> position in matrix order
+        self.gaps_order = {g.id: i for i, g in enumerate(self.gaps)}
 
     @property
     def failed(self) -> bool:

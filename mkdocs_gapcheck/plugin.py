@@ -60,6 +60,15 @@ def _headings(items: list[AnchorLink], out: list[render.Heading]) -> list[render
     return out
 
 
+#: A slot left by on_page_markdown, as written or escaped in code; the nonce (checked in the
+#: match) makes it a token no author writes by chance. One fixed pattern: a pattern per build
+#: would add an entry to the ``re`` cache on every rebuild of ``mkdocs serve``.
+_SLOT_RE = re.compile(
+    r"(?P<p><p>\s*)?(?P<esc>&lt;|<)!--gapcheck-slot-(?P<nonce>[0-9a-f]+)-(?P<n>\d+)"
+    r"--(?:&gt;|>)(?P<endp>\s*</p>)?"
+)
+
+
 class GapcheckConfig(Config):
     enabled = c.Type(bool, default=True)
     severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
@@ -106,10 +115,6 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.headings: dict[str, list[render.Heading]] = {}
         # A slot token no author writes by chance; it never reaches the output.
         self.nonce = secrets.token_hex(4)
-        self.slot_re = re.compile(
-            r"(?P<p><p>\s*)?(?P<esc>&lt;|<)!--gapcheck-slot-" + self.nonce
-            + r"-(?P<n>\d+)--(?:&gt;|>)(?P<endp>\s*</p>)?"
-        )
 
     # Before other plugins' on_config: a wrong option should stop the build at once.
     @event_priority(50)
@@ -260,7 +265,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
 
         def fill(match: re.Match[str]) -> str:
             n = int(match["n"])
-            if n >= len(slots):
+            if match["nonce"] != self.nonce or n >= len(slots):
                 return match.group(0)
             if match["esc"] == "&lt;":  # the marker ended up in code: show it as written
                 return (match["p"] or "") + render.esc(slots[n][2]) + (match["endp"] or "")
@@ -270,7 +275,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 return htmls[n]  # alone in a paragraph: the view replaces the paragraph
             return (match["p"] or "") + htmls[n] + (match["endp"] or "")
 
-        return self.slot_re.sub(fill, text)
+        return _SLOT_RE.sub(fill, text)
 
     # Above the search plugins (priority 0): they index page.content, backlinks included.
     @event_priority(50)

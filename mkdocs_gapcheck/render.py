@@ -187,12 +187,16 @@ def select_gaps(view: View, filters: dict[str, str]) -> list[Gap]:
     severities = {s.lower() for s in filters["severity"].split(",")} if "severity" in filters \
         else None
     statuses = {s.lower() for s in filters["status"].split(",")} if "status" in filters else None
-    page_only = filters.get("scope") == "page"
+    candidates = view.model.gaps
+    if filters.get("scope") == "page":  # the page's own gaps, not a pass over the whole site
+        page = view.model.pages.get(view.page)
+        ids = set(page.gaps) if page is not None else set()
+        candidates = [g for g in (view.model.gap(i) for i in ids) if g and g.page == view.page]
+        candidates.sort(key=lambda g: view.model.gaps_order[g.id])
     return [
         g
-        for g in view.model.gaps
-        if (not page_only or g.page == view.page)
-        and (severities is None or g.severity.lower() in severities)
+        for g in candidates
+        if (severities is None or g.severity.lower() in severities)
         and (statuses is None or g.status.lower() in statuses)
     ]
 
@@ -625,13 +629,27 @@ def page_backlinks(view: View, page: Page) -> str:
     )
 
 
+_HEADING_OPEN_RE = re.compile(r"<h([1-6])\b[^>]*>")
+
+
 def _heading_end(content: str, anchor: str) -> int | None:
-    match = re.search(
-        r"<h([1-6])\b[^>]*\sid=\"" + re.escape(esc(anchor)) + r"\"[^>]*>.*?</h\1\s*>",
-        content,
-        re.DOTALL,
-    )
-    return match.end() if match else None
+    """Where the heading whose id is ``anchor`` ends in ``content``.
+
+    Found with str.find and fixed patterns: a pattern per anchor filled (and evicted) the
+    ``re`` module's cache with one compiled expression per gap of the site.
+    """
+    needle = f' id="{esc(anchor)}"'
+    pos = content.find(needle)
+    while pos >= 0:
+        start = content.rfind("<", 0, pos)
+        opening = _HEADING_OPEN_RE.match(content, start) if start >= 0 else None
+        if opening and opening.end() > pos:
+            close = content.find(f"</h{opening[1]}", opening.end())
+            if close >= 0:
+                end = content.find(">", close)
+                return end + 1 if end >= 0 else None
+        pos = content.find(needle, pos + 1)
+    return None
 
 
 def insert_backlinks(view: View, content: str) -> str:
