@@ -243,6 +243,44 @@ def test_core_any_bytes_as_file(content, path):
     check_model({**COMPANIONS, path: content})
 
 
+def same_value(a: Any, b: Any, seen: set[tuple[int, int]] | None = None) -> bool:
+    """Equality of YAML values where NaN equals NaN and self-referencing aliases end."""
+    seen = set() if seen is None else seen
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, dict)):
+        if (id(a), id(b)) in seen:
+            return True
+        seen.add((id(a), id(b)))
+        if len(a) != len(b):
+            return False
+        if isinstance(a, list):
+            return all(same_value(x, y, seen) for x, y in zip(a, b, strict=True))
+        return list(a) == list(b) and all(same_value(a[k], b[k], seen) for k in a)
+    return bool(a == b)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=HEALTH)
+@given(front_matters())
+def test_core_front_matter_values_are_pyyamls(data):
+    """gapcheck builds plain values itself: they must be the ones PyYAML builds."""
+    from mkdocs_gapcheck import frontmatter
+
+    count_case("test_fuzz::core front matter values are PyYAML's")
+    text = dump(data)
+    try:
+        want = yaml.load(text, Loader=frontmatter._Loader)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return
+    with time_limit(10):
+        fm = frontmatter.parse(f"---\n{text}---\n# Page\n")
+    if not isinstance(want, dict) or fm.error:
+        return
+    assert same_value(fm.data, want), (fm.data, want)
+
+
 # --- plugin ----------------------------------------------------------------------------------
 
 
