@@ -108,28 +108,7 @@ def write_site(root: Path, files: dict[str, str], config: dict[str, Any] | None 
 
 def build_site(root: Path, **overrides: Any) -> BuiltSite:
     """Build ``root/mkdocs.yml`` in-process into ``root/site``; never raises on build failure."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    site_dir = root / "site"
-    handler = _Capture()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
-    old_level = logger.level
-    logger.setLevel(logging.DEBUG)
-    error: BaseException | None = None
-    try:
-        config = load_config(str(root / "mkdocs.yml"), site_dir=str(site_dir), **overrides)
-        build(config)
-    except (Exception, SystemExit) as exc:  # PluginError, Abort (SystemExit)
-        error = exc
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-    return BuiltSite(root, site_dir, handler.records, error)
-
-
-_registry: list[BuiltSite] = []
+    return build_config(root / "mkdocs.yml", root / "site", **overrides)
 
 
 @pytest.fixture
