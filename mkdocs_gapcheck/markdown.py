@@ -17,8 +17,10 @@ from .model import GAP_STATUSES, Marker
 MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>[^\n]*?)-->")
 _FENCE_RUN_RE = re.compile(r"```+|~~~+")
 _INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)(?:.+?)(?<!`)\1(?!`)")
+# No look-behind for the image's "!": a pattern that starts with one is tried at every offset of
+# the page (5x slower); ``_links`` skips images instead.
 _LINK_RE = re.compile(
-    r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
+    r"\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
 _REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
 _H1_RE = re.compile(r"#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)")
@@ -207,11 +209,28 @@ def scan(
             if problem:
                 body.problems.append((line, problem))
     if links:
-        for pattern in (_LINK_RE, _REFDEF_RE):
-            for match in pattern.finditer(source):
-                if not code.in_code(match.start()):
-                    body.links.append(match["target"])
+        body.links = _links(source, code)
     return body
+
+
+def _links(source: str, code: _CodeMap) -> list[str]:
+    """Targets of inline links (not images) and of reference definitions, outside code."""
+    found: list[str] = []
+    search = _LINK_RE.search
+    match = search(source)
+    while match is not None:
+        start = match.start()
+        if start and source[start - 1] == "!":
+            match = search(source, start + 1)  # an image; a link may start inside its text
+            continue
+        if not code.in_code(start):
+            found.append(match["target"])
+        match = search(source, match.end())
+    if "]:" in source:  # the anchored pattern is tried on every line: only when it can match
+        for match in _REFDEF_RE.finditer(source):
+            if not code.in_code(match.start()):
+                found.append(match["target"])
+    return found
 
 
 def resolve_link(page: str, target: str) -> str | None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import re
 import secrets
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -22,8 +24,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import AnchorLink
-from mkdocs.utils import get_relative_url
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
@@ -60,13 +61,42 @@ def _headings(items: list[AnchorLink], out: list[render.Heading]) -> list[render
     return out
 
 
-#: A slot left by on_page_markdown, as written or escaped in code; the nonce (checked in the
-#: match) makes it a token no author writes by chance. One fixed pattern: a pattern per build
+def _url_parts(url: str) -> list[str]:
+    """A URL's path segments, normalised as ``mkdocs.utils.get_relative_url`` does."""
+    path = posixpath.normpath("/" + url.lstrip("/"))[1:]
+    return path.split("/") if path else []
+
+
+#: A slot left by on_page_markdown, as written (``<!--``) or escaped in code (``&lt;!--``); the
+#: nonce (checked in the match) makes it a token no author writes by chance. The pattern starts
+#: with a literal, so that ``re`` skips through a page at C speed (an optional ``<p>`` in front
+#: made it try every offset: 17 ms on a 400 kB page). One fixed pattern: a pattern per build
 #: would add an entry to the ``re`` cache on every rebuild of ``mkdocs serve``.
-_SLOT_RE = re.compile(
-    r"(?P<p><p>\s*)?(?P<esc>&lt;|<)!--gapcheck-slot-(?P<nonce>[0-9a-f]+)-(?P<n>\d+)"
-    r"--(?:&gt;|>)(?P<endp>\s*</p>)?"
-)
+_SLOT_RE = re.compile(r"!--gapcheck-slot-(?P<nonce>[0-9a-f]+)-(?P<n>\d+)--(?:&gt;|>)")
+
+
+def _slots_in(text: str) -> list[tuple[int, int, int, int, bool, re.Match[str]]]:
+    """Each slot in ``text``: (start, end) of the token, (start, end) of the paragraph it is
+    alone in (else the token's again), whether it was escaped in code, and the match."""
+    found = []
+    for match in _SLOT_RE.finditer(text):
+        start, end = match.start(), match.end()
+        if text.endswith("<", 0, start):
+            start, escaped = start - 1, False
+        elif text.endswith("&lt;", 0, start):
+            start, escaped = start - 4, True
+        else:
+            continue
+        outer_start, outer_end = start, end
+        before = start
+        while before and text[before - 1].isspace():
+            before -= 1
+        tail = text[end : end + 200]
+        after = end + len(tail) - len(tail.lstrip())
+        if text.endswith("<p>", 0, before) and text.startswith("</p>", after):
+            outer_start, outer_end = before - 3, after + 4
+        found.append((start, end, outer_start, outer_end, escaped, match))
+    return found
 
 
 class GapcheckConfig(Config):
@@ -111,8 +141,13 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.urls: dict[str, str] = {}
         #: per page: the markers replaced by slots, as (name, filters, marker text as written)
         self.slots: dict[str, list[tuple[str, dict[str, str], str]]] = {}
-        #: per rendered page: its heading anchors, (id, text), in page order
+        #: per rendered page: its table of contents; read into headings when a view needs them
+        self.tocs: dict[str, TableOfContents] = {}
+        #: per page: its heading anchors, (id, text), in page order
         self.headings: dict[str, list[render.Heading]] = {}
+        #: URL -> its path segments, for relative links
+        self.url_parts: dict[str, list[str]] = {}
+        self.memo: render.Memo | None = None
         # A slot token no author writes by chance; it never reaches the output.
         self.nonce = secrets.token_hex(4)
 
@@ -183,7 +218,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     def on_page_markdown(
         self, markdown_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if not self.config.enabled or self.model is None:
+        if self.model is None or "gapcheck:" not in markdown_text:
+            self.slots.pop(page.file.src_uri, None)
             return None
         body = markdown.scan(
             markdown_text, 0, 1, self.options.severities, links=False, title=False
@@ -212,9 +248,20 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.config.enabled and self.model is not None:
-            self.headings[page.file.src_uri] = _headings(list(page.toc), [])
+        if self.model is not None:
+            self.tocs[page.file.src_uri] = page.toc
+            self.headings.pop(page.file.src_uri, None)
         return None
+
+    def _page_headings(self, path: str) -> list[render.Heading] | None:
+        """A rendered page's heading anchors, read from its table of contents when first asked."""
+        found = self.headings.get(path)
+        if found is None:
+            toc = self.tocs.get(path)
+            if toc is None:
+                return None
+            found = self.headings[path] = _headings(list(toc), [])
+        return found
 
     # Every page's Markdown is rendered by now, so every heading anchor is known.
     @event_priority(100)
@@ -222,6 +269,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.files = files
         self.urls = {f.src_uri: f.url for f in files.documentation_pages()}
         if self.config.enabled and self.model is not None:
+            self.memo = render.Memo(self.model, self.options, self._page_headings)
             self._check_sections(config)
         return None
 
@@ -229,8 +277,10 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         """A gap's ``section`` that is no heading anchor, at the level MkDocs uses for anchors."""
         level = config.validation.links.anchors
         for gap in self.model.gaps if self.model else ():
-            headings = self.headings.get(gap.page)
-            if gap.section is None or headings is None:
+            if gap.section is None:
+                continue
+            headings = self._page_headings(gap.page)
+            if headings is None:
                 continue
             if any(anchor == gap.section for anchor, _ in headings):
                 continue
@@ -249,8 +299,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             model=self.model,
             options=self.options,
             page=page.file.src_uri,
-            url_for=lambda target: self._url(target, page),
-            headings=self.headings.get,
+            url_for=self._url_for(page),
+            headings=self._page_headings,
+            memo=self.memo,
         )
 
     def _fill_slots(self, text: str, page: Page, *, views: bool) -> str:
@@ -263,19 +314,26 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         if views:
             htmls = render.render_markers(self._view(page), [(n, f) for n, f, _ in slots])
 
-        def fill(match: re.Match[str]) -> str:
+        pieces: list[str] = []
+        last = 0
+        for start, end, outer_start, outer_end, escaped, match in _slots_in(text):
             n = int(match["n"])
             if match["nonce"] != self.nonce or n >= len(slots):
-                return match.group(0)
-            if match["esc"] == "&lt;":  # the marker ended up in code: show it as written
-                return (match["p"] or "") + render.esc(slots[n][2]) + (match["endp"] or "")
-            if not views:
-                return match.group(0)
-            if match["p"] is not None and match["endp"] is not None:
-                return htmls[n]  # alone in a paragraph: the view replaces the paragraph
-            return (match["p"] or "") + htmls[n] + (match["endp"] or "")
-
-        return _SLOT_RE.sub(fill, text)
+                continue
+            if escaped:  # the marker ended up in code: show it as written
+                html = render.esc(slots[n][2])
+            elif views:
+                html = htmls[n]
+                start, end = outer_start, outer_end  # alone in a paragraph: replaces it
+            else:
+                continue
+            pieces.append(text[last:start])
+            pieces.append(html)
+            last = end
+        if not pieces:
+            return text
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     # Above the search plugins (priority 0): they index page.content, backlinks included.
     @event_priority(50)
@@ -285,7 +343,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         if not self.config.enabled or self.model is None or page.content is None:
             return None
         content = self._fill_slots(page.content, page, views=False)
-        if self.options.backlinks:
+        info = self.model.pages.get(page.file.src_uri)
+        if self.options.backlinks and info is not None and (info.gaps or info.addresses):
             content = render.insert_backlinks(self._view(page), content)
         page.content = content
         return None
@@ -300,7 +359,31 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             return None
         return self._fill_slots(output, page, views=True)
 
-    def _url(self, target: str, page: Page) -> str | None:
-        """The URL of the docs page ``target`` relative to ``page``; None if it is not built."""
-        url = self.urls.get(target)
-        return None if url is None else get_relative_url(url, page.url)
+    def _parts(self, url: str) -> list[str]:
+        parts = self.url_parts.get(url)
+        if parts is None:
+            parts = self.url_parts[url] = _url_parts(url)
+        return parts
+
+    def _url_for(self, page: Page) -> Callable[[str], str | None]:
+        """``url_for`` of the views of ``page``: the URL of a docs page relative to ``page``
+        (None if it is not built), as ``mkdocs.utils.get_relative_url`` gives it, with the
+        segments of every URL split once per build rather than on every link."""
+        base, _, name = page.url.rpartition("/")
+        here = self._parts(base if "." in name else page.url)
+        urls = self.urls
+
+        def url_for(target: str) -> str | None:
+            url = urls.get(target)
+            if url is None:
+                return None
+            there = self._parts(url)
+            common = 0
+            for a, b in zip(here, there, strict=False):
+                if a != b:
+                    break
+                common += 1
+            rel = "/".join([".."] * (len(here) - common) + there[common:]) or "."
+            return rel + "/" if url.endswith("/") else rel
+
+        return url_for

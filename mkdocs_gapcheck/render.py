@@ -53,6 +53,85 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+class Memo:
+    """What the views of one build compute once and show on many pages.
+
+    Escaped titles, severity badges, gap anchors and coverage states do not depend on the page
+    a view is rendered on; only the links' ``href`` do (see :meth:`View.href`). A memo belongs
+    to one model and one set of headings: make a new one for each build.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        options: Options,
+        headings: Callable[[str], Sequence[Heading] | None],
+    ) -> None:
+        self.model = model
+        self.options = options
+        self.headings = headings
+        self._page_text: dict[str, str] = {}
+        self._gap_text: dict[str, str] = {}
+        self._badges: dict[str, str] = {}
+        self._anchors: dict[str, str | None] = {}
+        self._states: dict[str, str] = {}
+        self._addressing: dict[str, tuple[str, str, str]] = {}
+
+    def page_text(self, path: str) -> str:
+        """The escaped title of a page."""
+        text = self._page_text.get(path)
+        if text is None:
+            text = self._page_text[path] = esc(page_title(self.model.pages[path]))
+        return text
+
+    def gap_text(self, gap: Gap) -> str:
+        """The escaped title of a gap."""
+        text = self._gap_text.get(gap.id)
+        if text is None:
+            text = self._gap_text[gap.id] = esc(gap.title)
+        return text
+
+    def badge(self, severity: str) -> str:
+        found = self._badges.get(severity)
+        if found is None:
+            classes = severity_classes(self.model, severity)
+            found = self._badges[severity] = (
+                f'<span class="gapcheck-badge {classes}">{esc(severity)}</span>'
+            )
+        return found
+
+    def anchor(self, gap: Gap) -> str | None:
+        """The heading anchor a gap is defined under (see :func:`gap_anchor`)."""
+        if gap.id in self._anchors:
+            return self._anchors[gap.id]
+        found = self._anchors[gap.id] = gap_anchor(gap, self.headings(gap.page))
+        return found
+
+    def state(self, gap: Gap) -> str:
+        found = self._states.get(gap.id)
+        if found is None:
+            found = self._states[gap.id] = gap_state(gap, self.model, self.options)
+        return found
+
+    def addressing(self, path: str) -> tuple[str, str, str]:
+        """An addressing page's list item around its link: (opening, escaped title, closing)."""
+        found = self._addressing.get(path)
+        if found is None:
+            page = self.model.pages[path]
+            label = f'<span class="gapcheck-kind gapcheck-kind-{esc(page.coverage_kind)}">' \
+                f"{esc(kind_label(page))}</span>"
+            if page.active:
+                opening = f"<li>{label} "
+            else:
+                opening = (
+                    f'<li class="gapcheck-inactive">{label} <span class="gapcheck-note" '
+                    f'title="does not count as coverage">{esc(page.status or "inactive")}:'
+                    "</span> "
+                )
+            found = self._addressing[path] = (opening, self.page_text(path), "</li>")
+        return found
+
+
 @dataclass
 class View:
     """What the views of one page need: the model, and the site's links seen from that page."""
@@ -65,6 +144,31 @@ class View:
     #: matrix row ids already on this page (``gapcheck-gap-<id>``), for unique ids and for the
     #: grid's links to rows
     row_ids: set[str] = field(default_factory=set)
+    #: the build's memo, shared by the views of all its pages (one is made if none is given)
+    memo: Memo | None = None
+    _hrefs: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.memo is None:
+            self.memo = Memo(self.model, self.options, self.headings)
+
+    @property
+    def shared(self) -> Memo:
+        assert self.memo is not None
+        return self.memo
+
+    def href(self, path: str, anchor: str | None = None) -> str | None:
+        """The escaped link from this page to a docs page (and anchor); None if not built."""
+        key = (path, anchor)
+        if key in self._hrefs:
+            return self._hrefs[key]
+        found = page_href(self, path, anchor)
+        escaped = self._hrefs[key] = None if found is None else esc(found)
+        return escaped
+
+    def gap_href(self, gap: Gap) -> str | None:
+        """The escaped link to where a gap is defined."""
+        return self.href(gap.page, self.shared.anchor(gap))
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,11 +200,6 @@ def _position(scale: Sequence[str], value: str) -> int:
     return lowered.index(value.lower()) if value.lower() in lowered else len(scale)
 
 
-def severity_badge(model: Model, severity: str) -> str:
-    classes = severity_classes(model, severity)
-    return f'<span class="gapcheck-badge {classes}">{esc(severity)}</span>'
-
-
 def page_title(page: Page) -> str:
     """The page's title, or one made from its file name as MkDocs would."""
     if page.title:
@@ -118,13 +217,14 @@ def kind_label(page: Page) -> str:
     return _KIND_LABELS.get(page.coverage_kind, page.coverage_kind)
 
 
-def _link(href: str | None, text: str, cls: str = "", hover: bool = False) -> str:
+def _a(href: str | None, text: str, cls: str = "", hover: bool = False) -> str:
+    """A link, or a span if there is no ``href``; ``href`` and ``text`` are escaped already."""
     attr = f' class="{cls}"' if cls else ""
     if hover:
-        attr += f' title="{esc(text)}"'
+        attr += f' title="{text}"'
     if href is None:
-        return f"<span{attr}>{esc(text)}</span>"
-    return f'<a href="{esc(href)}"{attr}>{esc(text)}</a>'
+        return f"<span{attr}>{text}</span>"
+    return f'<a href="{href}"{attr}>{text}</a>'
 
 
 def page_href(view: View, path: str, anchor: str | None = None) -> str | None:
@@ -148,11 +248,6 @@ def gap_anchor(gap: Gap, headings: Sequence[Heading] | None) -> str | None:
         if wanted in text.casefold():
             return anchor
     return None
-
-
-def gap_href(view: View, gap: Gap) -> str | None:
-    """Where a gap is defined: its section on its page, or its page."""
-    return page_href(view, gap.page, gap_anchor(gap, view.headings(gap.page)))
 
 
 def gap_state(gap: Gap, model: Model, options: Options) -> str:
@@ -203,18 +298,10 @@ def select_gaps(view: View, filters: dict[str, str]) -> list[Gap]:
 
 def _addressing_links(view: View, paths: Iterable[str]) -> list[str]:
     items = []
+    memo = view.shared
     for path in paths:
-        page = view.model.pages[path]
-        label = f'<span class="gapcheck-kind gapcheck-kind-{esc(page.coverage_kind)}">' \
-            f"{esc(kind_label(page))}</span>"
-        link = _link(page_href(view, path), page_title(page), hover=True)
-        if page.active:
-            items.append(f"<li>{label} {link}</li>")
-        else:
-            items.append(
-                f'<li class="gapcheck-inactive">{label} <span class="gapcheck-note" title="does '
-                f'not count as coverage">{esc(page.status or "inactive")}:</span> {link}</li>'
-            )
+        opening, text, closing = memo.addressing(path)
+        items.append(opening + _a(view.href(path), text, hover=True) + closing)
     return items
 
 
@@ -273,7 +360,7 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
     model = view.model
     rows = []
     for gap in gaps:
-        state = gap_state(gap, model, view.options)
+        state = view.shared.state(gap)
         row_id = _row_id(gap)
         id_attr = "" if row_id in view.row_ids else f' id="{esc(row_id)}"'
         view.row_ids.add(row_id)
@@ -288,8 +375,8 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
             status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
         rows.append(
             f'<tr{id_attr} class="{classes}">'
-            f'<td class="gapcheck-gap">{_link(gap_href(view, gap), gap.title)}</td>'
-            f"<td>{severity_badge(model, gap.severity)}</td>"
+            f'<td class="gapcheck-gap">{_a(view.gap_href(gap), view.shared.gap_text(gap))}</td>'
+            f"<td>{view.shared.badge(gap.severity)}</td>"
             f"<td>{esc(gap.effort) if gap.effort else _dash()}</td>"
             f"<td>{esc(gap.timing) if gap.timing else _dash()}</td>"
             f"<td>{status}</td>"
@@ -333,7 +420,7 @@ def render_grid(view: View, filters: dict[str, str]) -> str:
     rows = []
     for severity in severities:
         classes = severity_classes(model, severity)
-        tds = [f'<th scope="row">{severity_badge(model, severity)}</th>']
+        tds = [f'<th scope="row">{view.shared.badge(severity)}</th>']
         total = 0
         for effort in efforts:
             found = cells.get((severity.lower(), effort), [])
@@ -352,11 +439,11 @@ def render_grid(view: View, filters: dict[str, str]) -> str:
 
 
 def _grid_link(view: View, gap: Gap) -> str:
-    state = gap_state(gap, view.model, view.options)
+    state = view.shared.state(gap)
     cls = "gapcheck-flagged" if state in ("unaddressed", "inactive", "partial") else ""
     row_id = _row_id(gap)
-    href = "#" + row_id if row_id in view.row_ids else gap_href(view, gap)
-    return _link(href, gap.title, cls)
+    href = "#" + esc(row_id) if row_id in view.row_ids else view.gap_href(gap)
+    return _a(href, view.shared.gap_text(gap), cls)
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,7 +468,7 @@ def render_coverage(view: View, filters: dict[str, str]) -> str:
         severities = [s for s in severities if s.lower() in wanted]
     counts: dict[str, list[int]] = {s.lower(): [0, 0, 0, 0] for s in severities}
     for gap in gaps:
-        state = gap_state(gap, model, view.options)
+        state = view.shared.state(gap)
         row = counts.setdefault(gap.severity.lower(), [0, 0, 0, 0])
         row[0] += 1
         if state == "accepted":
@@ -395,7 +482,7 @@ def render_coverage(view: View, filters: dict[str, str]) -> str:
     for severity in severities:
         row = counts[severity.lower()]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
-        rows.append(_coverage_row(severity_badge(model, severity), row, ""))
+        rows.append(_coverage_row(view.shared.badge(severity), row, ""))
     rows.append(_coverage_row("Total", totals, ' class="gapcheck-total"'))
     return _table(
         "coverage", ("Severity", "Gaps", "Addressed", "Not addressed", "Accepted", "Addressed %"),
@@ -449,22 +536,20 @@ def render_index(view: View, filters: dict[str, str]) -> str:
 
 def _gap_links(view: View, page: Page) -> str:
     items = []
+    memo = view.shared
     for gid in page.addresses:
         gap = view.model.gap(gid)
         if gap is None:
             continue  # unknown-gap is reported; there is nothing to link to
         items.append(
-            f"<li>{severity_badge(view.model, gap.severity)} "
-            f"{_link(gap_href(view, gap), gap.title)}</li>"
+            f"<li>{memo.badge(gap.severity)} {_a(view.gap_href(gap), memo.gap_text(gap))}</li>"
         )
     return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
 
 
 def _linked_from(view: View, page: Page) -> str:
-    items = [
-        f"<li>{_link(page_href(view, p), page_title(view.model.pages[p]))}</li>"
-        for p in page.linked_from
-    ]
+    page_text = view.shared.page_text
+    items = [f"<li>{_a(view.href(p), page_text(p))}</li>" for p in page.linked_from]
     return f'<ul class="gapcheck-links gapcheck-inline">{"".join(items)}</ul>' if items \
         else _dash()
 
@@ -488,12 +573,12 @@ def _adr_table(view: View, pages: list[Page], caption: str) -> str:
             newer = view.model.pages[page.superseded_by]
             status += (
                 '<span class="gapcheck-note"> by '
-                f"{_link(page_href(view, newer.path), kind_label(newer))}</span>"
+                f"{_a(view.href(newer.path), esc(kind_label(newer)))}</span>"
             )
         rows.append(
             f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
             f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _dash()}</td>'
-            f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"
+            f"<td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
             f"<td>{status}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _dash()}'
             "</td>"
@@ -516,7 +601,7 @@ def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
             if age > limit:
                 tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
         rows.append(
-            f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
+            f"<tr><td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _dash()}</td>'
             f'<td class="gapcheck-nowrap">{tested}</td>'
             f"{_tail(view, page)}</tr>"
@@ -543,7 +628,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
     head += ["Addresses", "Linked from"]
     rows = []
     for page in ordered:
-        cells = [f"<td>{_link(page_href(view, page.path), page_title(page))}</td>"]
+        cells = [f"<td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"]
         if show_period:
             period = esc(page.period) if page.period else _dash()
             cells.insert(0, f'<td class="gapcheck-nowrap">{period}</td>')
@@ -557,7 +642,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
 
 def _plan_table(view: View, pages: list[Page], caption: str) -> str:
     rows = [
-        f"<tr><td>{_link(page_href(view, page.path), page_title(page))}</td>"
+        f"<tr><td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
         f"{_tail(view, page)}</tr>"
         for page in pages
     ]
@@ -595,14 +680,14 @@ def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
     """The block under a gap's heading: the pages that address it, or a flag if none do."""
     parts = []
     for gap in gaps:
-        state = gap_state(gap, view.model, view.options)
+        state = view.shared.state(gap)
         links = _addressing_links(view, gap.addressed_by)
-        label = f"{esc(gap.title)} is addressed by" if len(gaps) > 1 else "Addressed by"
+        label = f"{view.shared.gap_text(gap)} is addressed by" if len(gaps) > 1 else "Addressed by"
         body = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + \
             _state_flag(gap, state, view)
         parts.append(
             f'<div class="gapcheck-line"><span class="gapcheck-label">{label}</span> '
-            f"{severity_badge(view.model, gap.severity)} {body}</div>"
+            f"{view.shared.badge(gap.severity)} {body}</div>"
         )
     return f'<div class="gapcheck gapcheck-backlinks">{"".join(parts)}</div>'
 
@@ -614,8 +699,8 @@ def page_backlinks(view: View, page: Page) -> str:
         gap = view.model.gap(gid)
         if gap is None:
             continue
-        items.append(f"<li>{severity_badge(view.model, gap.severity)} "
-                     f"{_link(gap_href(view, gap), gap.title)}</li>")
+        items.append(f"<li>{view.shared.badge(gap.severity)} "
+                     f"{_a(view.gap_href(gap), view.shared.gap_text(gap))}</li>")
     if not items:
         return ""
     note = ""
@@ -659,12 +744,11 @@ def insert_backlinks(view: View, content: str) -> str:
         return content
     inserts: dict[int, list[str]] = {}
     grouped: dict[str, list[Gap]] = {}
-    headings = view.headings(view.page)
     for gid in page.gaps:
         gap = view.model.gap(gid)
         if gap is None or gap.page != page.path:
             continue
-        anchor = gap_anchor(gap, headings)
+        anchor = view.shared.anchor(gap)
         if anchor is not None:
             grouped.setdefault(anchor, []).append(gap)
     for anchor, gaps in grouped.items():

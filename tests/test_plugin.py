@@ -208,3 +208,27 @@ def test_bad_option_is_a_clear_error(tmp_path, tool):
     assert result.returncode == 1
     assert "severities" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_view_links_are_mkdocs_relative_urls():
+    """The views' own relative-URL code gives what mkdocs.utils.get_relative_url gives."""
+    from types import SimpleNamespace
+
+    from mkdocs.utils import get_relative_url
+
+    from mkdocs_gapcheck.plugin import GapcheckPlugin
+
+    urls = [
+        "", "./", "index.html", "a/", "a/index.html", "a/b/", "a/b.html", "a/b/c/",
+        "a/b/c/index.html", "ab/", "a/bc/d.html", "x/y/z.html", "a%20b/", "a/../c/",
+    ]
+    plugin = GapcheckPlugin()
+    plugin.urls = {f"p{i}.md": url for i, url in enumerate(urls)}
+    checked = 0
+    for here in urls:
+        url_for = plugin._url_for(SimpleNamespace(url=here))
+        for i, there in enumerate(urls):
+            assert url_for(f"p{i}.md") == get_relative_url(there, here), (there, here)
+            checked += 1
+        assert url_for("missing.md") is None
+    assert checked == len(urls) ** 2
