@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _encode_string
 from typing import Any
 from urllib.parse import quote
 
@@ -52,7 +53,39 @@ def as_data(model: Model) -> dict[str, Any]:
 
 
 def _dump(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"``, byte for byte, faster.
+
+    With ``indent``, the standard library encodes in Python generators, one call per value: on
+    a 1,000-page site, a third of the export's cost was the encoder. The export holds only
+    mappings, lists, strings, integers, booleans and null, encoded here directly (strings by
+    the library's C encoder); anything else goes to ``json.dumps``.
+    """
+    return _encode(data, "\n") + "\n"
+
+
+def _encode(value: Any, newline: str) -> str:
+    if isinstance(value, str):
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    inner = newline + "  "
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(_encode(v, inner) for v in value) + newline + "]"
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        if not value:
+            return "{}"
+        return "{" + inner + ("," + inner).join(
+            _encode_string(k) + ": " + _encode(v, inner) for k, v in value.items()
+        ) + newline + "}"
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", newline)
 
 
 def to_json(model: Model) -> str:

@@ -145,6 +145,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.tocs: dict[str, TableOfContents] = {}
         #: per page: its heading anchors, (id, text), in page order
         self.headings: dict[str, list[render.Heading]] = {}
+        #: per page: (stand-in paragraph, backlinks block) for on_post_page to swap
+        self.backlinks: dict[str, list[tuple[str, str]]] = {}
         #: URL -> its path segments, for relative links
         self.url_parts: dict[str, list[str]] = {}
         self.memo: render.Memo | None = None
@@ -340,14 +342,36 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        if not self.config.enabled or self.model is None or page.content is None:
+        if self.model is None or page.content is None:
             return None
+        uri = page.file.src_uri
+        self.backlinks.pop(uri, None)
         content = self._fill_slots(page.content, page, views=False)
-        info = self.model.pages.get(page.file.src_uri)
+        info = self.model.pages.get(uri)
         if self.options.backlinks and info is not None and (info.gaps or info.addresses):
-            content = render.insert_backlinks(self._view(page), content)
+            content = render.insert_backlinks(self._view(page), content, self._stand_in(uri))
         page.content = content
         return None
+
+    def _stand_in(self, uri: str) -> Callable[[str], str]:
+        """What goes into page.content for a backlinks block: a paragraph of its text.
+
+        The search plugin indexes page.content with Python's HTML parser, which pays for every
+        tag: a block's badges, lists and links (about 12 tags) cost more than inserting it.
+        Its text is what search needs; on_post_page puts the block itself into the page.
+        """
+        pending = self.backlinks.setdefault(uri, [])
+
+        def stand_in(block: str) -> str:
+            text = render.backlinks_text(block)
+            paragraph = (
+                f'<p class="gapcheck-backlinks-text" data-gapcheck="{self.nonce}-'
+                f'{len(pending)}">{text}</p>'
+            )
+            pending.append((paragraph, block))
+            return paragraph
+
+        return stand_in
 
     # The views go into the written page after search has indexed page.content: their text
     # repeats the gap and plan pages (every overview page would match every gap title), and
@@ -355,8 +379,10 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     # that post-processing plugins (minifiers) see the final HTML.
     @event_priority(50)
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if not self.config.enabled or self.model is None:
+        if self.model is None:
             return None
+        for paragraph, block in self.backlinks.pop(page.file.src_uri, ()):
+            output = output.replace(paragraph, block, 1)
         return self._fill_slots(output, page, views=True)
 
     def _parts(self, url: str) -> list[str]:
@@ -367,16 +393,35 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
 
     def _url_for(self, page: Page) -> Callable[[str], str | None]:
         """``url_for`` of the views of ``page``: the URL of a docs page relative to ``page``
-        (None if it is not built), as ``mkdocs.utils.get_relative_url`` gives it, with the
-        segments of every URL split once per build rather than on every link."""
+        (None if it is not built), as ``mkdocs.utils.get_relative_url`` gives it.
+
+        The views link thousands of times per build. MkDocs' URLs are normalised paths, so
+        the common part is found with ``startswith`` on this page's folder and its parents
+        (one C-level comparison each), walking segments only for unusual URLs.
+        """
         base, _, name = page.url.rpartition("/")
         here = self._parts(base if "." in name else page.url)
         urls = self.urls
+        simple = all(part not in (".", "..") for part in here)
+        # this page's folder and its parents: ("a/b/", ""), ("a/", "../"), ("", "../../")
+        prefixes = [
+            ("".join(p + "/" for p in here[:k]), "../" * (len(here) - k))
+            for k in range(len(here), -1, -1)
+        ]
 
         def url_for(target: str) -> str | None:
             url = urls.get(target)
             if url is None:
                 return None
+            if simple and not url.startswith(("/", "./", "../")) and "/." not in url \
+                    and "//" not in url:
+                for prefix, up in prefixes:
+                    if url.startswith(prefix):
+                        rest = url[len(prefix) :]
+                        if rest:
+                            return up + rest
+                        rel = up.rstrip("/") or "."
+                        return rel + "/" if url.endswith("/") else rel
             there = self._parts(url)
             common = 0
             for a, b in zip(here, there, strict=False):

@@ -737,8 +737,21 @@ def _heading_end(content: str, anchor: str) -> int | None:
     return None
 
 
-def insert_backlinks(view: View, content: str) -> str:
-    """Backlinks into a page's HTML: under each gap's heading, and at the top (after the H1)."""
+def backlinks_text(block: str) -> str:
+    """The text of a backlinks block (still HTML-escaped), as a reader or a search index sees
+    it: tags dropped, whitespace collapsed."""
+    return " ".join(_TAG_RE.sub(" ", block).split())
+
+
+def insert_backlinks(
+    view: View, content: str, stand_in: Callable[[str], str] | None = None
+) -> str:
+    """Backlinks into a page's HTML: under each gap's heading, and at the top (after the H1).
+
+    ``stand_in``, if given, maps each block to what is inserted in its place (the plugin puts a
+    paragraph of the block's text there, for the search index, and the block itself into the
+    written page).
+    """
     page = view.model.pages.get(view.page)
     if page is None:
         return content
@@ -763,5 +776,6 @@ def insert_backlinks(view: View, content: str) -> str:
             end = close + len("</h1>") if close >= 0 else 0
         inserts.setdefault(end, []).insert(0, top)
     for at in sorted(inserts, reverse=True):
-        content = content[:at] + "".join(inserts[at]) + content[at:]
+        blocks = inserts[at] if stand_in is None else [stand_in(b) for b in inserts[at]]
+        content = content[:at] + "".join(blocks) + content[at:]
     return content

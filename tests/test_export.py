@@ -207,3 +207,23 @@ def test_sarif_levels_and_uri_encoding() -> None:
     uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "my%20plan/gaps%20%231.md"
     assert "ruleIndex" not in results[2]  # a rule the metadata does not list
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_json_text_is_the_standard_librarys(value: object) -> None:
+    """The export's own encoder writes what json.dumps(indent=2) writes, byte for byte."""
+    assert export._dump(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_export_json_is_the_standard_librarys() -> None:
+    model = analyze([SourceFile("gaps.md", GAPS)], Options(), on=DAY)
+    data = export.as_data(model)
+    assert data["gaps"] and data["findings"]
+    assert export.to_json(model) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -99,3 +99,126 @@ def test_dates_and_impossible_dates():
 def test_deep_nesting_same_as_pyyaml(depth):
     text = "a: " + "[" * depth + "x" + "]" * depth + "\n"
     assert same(ours(text), reference(text))
+
+
+# --- the fast reader: simple block YAML without PyYAML's parser ----------------------------
+
+FAST_KEYS = ["id", "title", "gaps", "a-b", "_x", "true", "on", "null", "Yes", "y", "n"]
+FAST_SCALARS = [
+    "plain", "Security & Compliance", "yes", "No", "OFF", "~", "null", "1_000", "0x1F", "0o17",
+    "017", "1:20", "1:20.5", "2026-11-21", "2026-13-45", "2026-11-21 10:00:00",
+    "2026-11-21T10:00:00Z",
+    ".inf", "-.Inf", ".NaN", "-.5", "1e3", "1.5e3", "+1", "-1", "C#", "a #b", "a: b", "a:b",
+    "http://x.org/a", "- x", "-x", "---", "...", "é ü", "a, b", "[x]", "{x}", "'q'", "'it''s'",
+    "'open", '"d"', '"a\\nb"', '"x" y', "", "&a", "*a", "!t", "|", ">", "%", "@", "`", "?x", ":x",
+    "<<", "=", "a\u2028b", "a\u0085b", "a\x07b", "\ufeffa", "x  ", "Week 1-2: discovery",
+]
+
+
+def fast_documents() -> st.SearchStrategy[str]:
+    scalar = st.sampled_from(FAST_SCALARS)
+    key = st.sampled_from(FAST_KEYS)
+    pad = st.sampled_from(["", "", "", "\n", "# note\n", "  # indented note\n"])
+
+    def block(indent: int, depth: int) -> st.SearchStrategy[list[str]]:
+        here = " " * indent
+        entry = st.tuples(key, scalar, pad).map(lambda t: [f"{here}{t[0]}: {t[1]}\n{t[2]}"])
+        if depth == 0:
+            return st.lists(entry, min_size=1, max_size=4).map(sum_lines)
+        inner = st.sampled_from([0, 2, 4])
+        seq_of_scalars = st.tuples(key, inner, st.lists(scalar, min_size=1, max_size=3)).map(
+            lambda t: [f"{here}{t[0]}:\n"] + [f"{here}{' ' * t[1]}- {s}\n" for s in t[2]]
+        )
+        seq_of_maps = st.tuples(key, inner, st.lists(
+            st.lists(st.tuples(key, scalar), min_size=1, max_size=3), min_size=1, max_size=3,
+        )).map(lambda t: [f"{here}{t[0]}:\n"] + [
+            line for item in t[2] for line in _item(indent + t[1], item)
+        ])
+        nested = st.tuples(key, block(indent + 2, depth - 1)).map(
+            lambda t: [f"{here}{t[0]}:\n", *t[1]]
+        )
+        empty = key.map(lambda k: [f"{here}{k}:\n"])
+        part = st.one_of(entry, seq_of_scalars, seq_of_maps, nested, empty)
+        return st.lists(part, min_size=1, max_size=4).map(sum_lines)
+
+    return block(0, 2).map("".join)
+
+
+def sum_lines(parts: list[list[str]]) -> list[str]:
+    return [line for part in parts for line in part]
+
+
+def _item(indent: int, pairs: list[tuple[str, str]]) -> list[str]:
+    lines = [f"{' ' * indent}- {pairs[0][0]}: {pairs[0][1]}\n"]
+    lines += [f"{' ' * (indent + 2)}{k}: {v}\n" for k, v in pairs[1:]]
+    return lines
+
+
+def paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(key, str):
+                found += paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return [*found, (*prefix, "missing"), (*prefix, 99)]
+
+
+def check_fast(text: str) -> bool:
+    """If the fast reader reads ``text``, its values and lines are PyYAML's; True if it did."""
+    simple = frontmatter.read_simple(text)
+    if simple is None:
+        return False
+    data, lines = simple
+    expected = reference(text)
+    assert same(data, expected), (text, data, expected)
+    full = frontmatter.FrontMatter(data=data, node=yaml.compose(text, Loader=frontmatter._Loader))
+    for path in paths(data):
+        assert lines.line(path) == full.line(*path), (text, path)
+    return True
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(fast_documents())
+def test_fast_reader_reads_what_pyyaml_reads(text):
+    try:
+        reference(text)
+    except yaml.YAMLError:
+        assert frontmatter.read_simple(text) is None, text
+        return
+    check_fast(text)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(values)
+def test_fast_reader_on_dumped_data(value):
+    text = yaml.safe_dump({"key": value, "gaps": [value]}, default_flow_style=False)
+    check_fast(text)
+
+
+SIMPLE = [
+    "title: Use Postgres\nstatus: accepted\ndate: 2026-03-01\naddresses:\n- dr\n- security\n",
+    "gaps:\n  - id: dr\n    title: 'Disaster recovery: it''s untested'\n    severity: high\n"
+    "    effort: medium\n\n  - id: sec\n    title: \"Security & Compliance\"\n"
+    "    severity: critical\n    due: 2026-12-01\n# a comment line\n",
+    "gap:\n  id: x\n  title: X\n  severity: low\nkind: none\n",
+    "owner: sre\nlast_tested: 2026-11-13\nsuperseded_by:\n",
+]
+
+
+@pytest.mark.parametrize("text", SIMPLE)
+def test_fast_reader_takes_the_usual_front_matter(text):
+    assert check_fast(text)
+    fm = frontmatter.parse(f"---\n{text}---\n# Page\n")
+    assert fm.node is None and fm.lines is not None and fm.error is None
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\na: 2\n",  # repeated key: PyYAML's path reports it
+    "a: [1, 2]\n", "a: &x 1\nb: *x\n", "a: |\n  text\n", "a: x # comment\n",
+    "a: plain\n  continued\n", "a: \"esc\\n\"\n", "? a\n: b\n", "a:\tb\n",
+])
+def test_fast_reader_leaves_the_rest_to_pyyaml(text):
+    assert frontmatter.read_simple(text) is None

@@ -281,6 +281,39 @@ def test_core_front_matter_values_are_pyyamls(data):
     assert same_value(fm.data, want), (fm.data, want)
 
 
+_LINK_SEGMENTS = st.sampled_from(
+    ["..", ".", "", "a", "b", "c.md", "x%20y.md", "%2e%2e", "e.md#f", "g.md?h=1#i", ".md", "q#r"]
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=HEALTH)
+@given(
+    st.sampled_from(["index.md", "a/b.md", "a/b/c.md", "a/index.md"]),
+    st.lists(_LINK_SEGMENTS, min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_links_resolve_as_normpath_does(page, segments, absolute):
+    """resolve_link walks segments itself; it must agree with posixpath.normpath."""
+    import posixpath
+    from urllib.parse import unquote
+
+    from mkdocs_gapcheck.markdown import _SCHEME_RE, resolve_link
+
+    count_case("test_fuzz::links resolve as normpath does")
+    target = ("/" if absolute else "") + "/".join(segments)
+    want: str | None = None
+    if ".md" in target and not target.startswith(("#", "//")) and not _SCHEME_RE.match(target):
+        path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if path.endswith(".md"):
+            if path.startswith("/"):
+                want = posixpath.normpath(path.lstrip("/"))
+            else:
+                want = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+            if want.startswith("../") or want == "..":
+                want = None
+    assert resolve_link(page, target) == want
+
+
 # --- plugin ----------------------------------------------------------------------------------
 
 
