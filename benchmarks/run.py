@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.plugin import Row, measure_overhead, measure_scaling  # noqa: E402
+from benchmarks.plugin import Row, ensure_bytecode, measure_overhead, measure_scaling  # noqa: E402
 
 
 def _log(message: str) -> None:
@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ("overhead", "scaling", "cli"))
 
     started = time.perf_counter()
+    ensure_bytecode()
     _log(f"python {platform.python_version()} on {platform.machine()}, "
          f"{os.cpu_count()} cpus; {'quick' if args.quick else 'full'} run")
     rows: list[Row] = []
