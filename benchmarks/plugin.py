@@ -321,7 +321,79 @@ def measure_scaling(
         )
 
 
+# --- instructions ---------------------------------------------------------------------------
+
+
+def _instructions(cmd: list[str]) -> subprocess.Popen[str]:
+    """Start ``cmd`` under valgrind's cachegrind, counting instructions only."""
+    return subprocess.Popen(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         *cmd],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )
+
+
+def _count(proc: subprocess.Popen[str]) -> int:
+    _, err = proc.communicate()
+    for line in err.splitlines():
+        if "I   refs:" in line or "I refs:" in line:
+            return int(line.rsplit(":", 1)[1].replace(",", "").strip())
+    raise RuntimeError(f"no instruction count from valgrind:\n{err[-2000:]}")
+
+
+def measure_instructions(
+    workdir: Path, sizes: list[int], themes: list[str], log: Callable[[str], None] = print,
+) -> Iterator[Row]:
+    """The overhead as executed instructions (valgrind): the same on every run, whatever else
+    the machine does. Each figure subtracts the instructions of a process that starts Python
+    and imports MkDocs and stops there, so the ratio is of the builds themselves (load_config
+    and build, the plugin's import included). A proxy, not a timing: code that allocates much
+    or misses caches costs more time per instruction (PyYAML's parser did), so read it beside
+    the timed rounds."""
+    if shutil.which("valgrind") is None:
+        yield Row("overhead in instructions", "valgrind not installed", "skipped", 0.0,
+                  OVERHEAD_TARGET, note="SKIP")
+        return
+    startup_cmd = [sys.executable, str(HERE / "plugin.py"), "--startup"]
+    startup = _count(_instructions(startup_cmd))
+    for theme in themes:
+        for pages in sizes:
+            with_cfg, without_cfg = _site_pair(workdir, pages, theme)
+            sites = (with_cfg.parent / "site-ir-a", with_cfg.parent / "site-ir-b")
+            procs = [
+                _instructions(_worker_cmd(cfg, site, False))
+                for cfg, site in zip((with_cfg, without_cfg), sites, strict=True)
+            ]
+            with_ir, without_ir = (_count(p) for p in procs)
+            ratio = (with_ir - startup) / (without_ir - startup)
+            log(f"  instructions {theme} {pages}: with {with_ir / 1e9:.3f} G, without "
+                f"{without_ir / 1e9:.3f} G, start-up {startup / 1e9:.3f} G: {ratio:.4f}")
+            yield Row(
+                "overhead in instructions (valgrind)",
+                f"{theme}, {pages} pages",
+                f"with {with_ir / 1e9:.3f} G, without {without_ir / 1e9:.3f} G, Python and "
+                f"MkDocs start-up {startup / 1e9:.3f} G subtracted from both; whole "
+                f"processes {with_ir / without_ir:.4f}",
+                ratio,
+                OVERHEAD_TARGET,
+                details={"with": with_ir, "without": without_ir, "startup": startup},
+            )
+            for site in sites:
+                shutil.rmtree(site, ignore_errors=True)
+
+
+def startup() -> None:
+    """What every build process does before load_config: Python, MkDocs' and the theme's
+    imports (subtracted from instruction counts)."""
+    import mkdocs.commands.build
+    import mkdocs.config
+    import mkdocs.config.defaults  # noqa: F401
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--startup":
+        startup()
+        return 0
     if argv and argv[0] == "--worker":
         result = worker(argv[1], argv[2], events="--events" in argv[3:])
         print(json.dumps(result))

@@ -29,7 +29,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from benchmarks.plugin import Row, ensure_bytecode, measure_overhead, measure_scaling  # noqa: E402
+from benchmarks.plugin import (  # noqa: E402
+    Row,
+    ensure_bytecode,
+    measure_instructions,
+    measure_overhead,
+    measure_scaling,
+)
 
 
 def _log(message: str) -> None:
@@ -49,6 +55,11 @@ def _overhead_rows(workdir: Path, quick: bool) -> Iterable[Row]:
             return {300: 7, 1000: 5}.get(pages, 3)
 
     return measure_overhead(workdir, sizes, themes, repeats, log=_log)
+
+
+def _instruction_rows(workdir: Path, quick: bool) -> Iterable[Row]:
+    sizes = [300] if quick else [300, 1000]
+    return measure_instructions(workdir, sizes, ["mkdocs", "material"], log=_log)
 
 
 def _scaling_rows(workdir: Path, quick: bool) -> Iterable[Row]:
@@ -118,13 +129,15 @@ def _print_table(rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run gapcheck's benchmarks.")
     parser.add_argument("--quick", action="store_true", help="small sites, few repeats")
-    parser.add_argument("--only", choices=("overhead", "scaling", "cli"), action="append")
+    parser.add_argument(
+        "--only", choices=("overhead", "instructions", "scaling", "cli"), action="append"
+    )
     parser.add_argument("--workdir", type=Path, help="where to generate sites (kept)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     os.environ["PROPERDOCS_NO_WARNING"] = "1"
-    only = set(args.only or ("overhead", "scaling", "cli"))
+    only = set(args.only or ("overhead", "instructions", "scaling", "cli"))
 
     started = time.perf_counter()
     ensure_bytecode()
@@ -134,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="gapcheck-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        for name, produce in (("overhead", _overhead_rows), ("scaling", _scaling_rows),
-                              ("cli", _cli_rows)):
+        for name, produce in (("overhead", _overhead_rows),
+                              ("instructions", _instruction_rows),
+                              ("scaling", _scaling_rows), ("cli", _cli_rows)):
             if name not in only:
                 continue
             _log(f"== {name}")

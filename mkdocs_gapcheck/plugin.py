@@ -182,7 +182,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 # MkDocs would stop with a traceback; build the page with the bad bytes replaced
                 # and let the bad-encoding finding say where they are.
                 file.content_string = source.text
-            sources.append(SourceFile(file.src_uri, raw))
+            sources.append(SourceFile(file.src_uri, raw if source.encoding_error else source.text))
         self.model = analyze(sources, self.options, nav=nav_paths(config.nav))
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it

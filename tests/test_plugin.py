@@ -233,3 +233,28 @@ def test_view_links_are_mkdocs_relative_urls():
             checked += 1
         assert url_for("missing.md") is None
     assert checked == len(urls) ** 2
+
+
+def test_plugins_that_provide_page_sources_still_work(site, tmp_path):
+    """gapcheck reads sources in on_files and leaves on_page_read_source alone: MkDocs allows
+    one handler of it per build and warns (failing --strict) when there are two."""
+    hook = tmp_path / "hook.py"
+    hook.write_text(
+        "def on_page_read_source(page, config):\n"
+        "    if page.file.src_uri == 'hooked.md':\n"
+        "        return '---\\ntitle: From the hook\\n---\\n# Hooked\\n'\n",
+        encoding="utf-8",
+    )
+    files = {
+        "windows.md": b"\xef\xbb\xbf---\r\ntitle: Windows page\r\n---\r\n"
+        b"# Heading\r\n\r\nText.\r\n",
+        "hooked.md": "# On disk\n",
+        "gaps.md": GAP,
+        "adr/0001-x.md": ADDRESSING,
+    }
+    built = site(files, {"plugins": ["gapcheck"], "hooks": [str(hook)]})
+    windows = built.output_path("windows.md").read_text(encoding="utf-8")
+    assert "<title>Windows page - Fixture</title>" in windows
+    assert '<h1 id="heading">Heading</h1>' in windows
+    hooked = built.output_path("hooked.md").read_text(encoding="utf-8")
+    assert "<title>From the hook - Fixture</title>" in hooked and "On disk" not in hooked
