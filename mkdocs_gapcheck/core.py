@@ -106,8 +106,10 @@ def analyze(
             title=views and page.page.title is None,
         )
         page.page.markers = body.markers
-        resolved = (markdown.resolve_link(path, t) for t in body.links)
-        page.page.links = [target for target in resolved if target]
+        if body.links:
+            segments = path.split("/")[:-1]
+            resolved = (markdown.resolve_link(path, t, segments) for t in body.links)
+            page.page.links = [target for target in resolved if target]
         if page.page.title is None:
             page.page.title = body.title
         problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)

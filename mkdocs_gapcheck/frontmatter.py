@@ -205,10 +205,6 @@ class _NotSimple(Exception):
 
 #: ``key:`` then a space or the end of the line; keys outside this form go to PyYAML
 _FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
-#: what PyYAML refuses (its reader's NON_PRINTABLE), YAML's other line breaks, a BOM, tabs
-_FAST_REFUSE_RE = re.compile(
-    r"[^\x0A\x20-\x7E\xA0-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]|[\u2028\u2029]"
-)
 _PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
 _SCALAR = yaml.ScalarNode
 _IMPLICIT = _Loader.yaml_implicit_resolvers
@@ -268,10 +264,12 @@ def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
     characters) returns None and is left to PyYAML. About three times faster, and most of a
     build's front matter is this simple.
     """
-    if _FAST_REFUSE_RE.search(yaml_text):
-        return None
     items: list[tuple[int, str, int]] = []
     for number, line in enumerate(yaml_text.split("\n"), start=2):
+        if not line.isprintable():
+            # stricter than YAML's printable set: controls, tabs, a BOM, U+2028/9 (line breaks
+            # to YAML), NBSP and the like all go to PyYAML, which knows what to do with them
+            return None
         content = line.lstrip(" ")
         if content and content[0] != "#":
             items.append((len(line) - len(content), content, number))

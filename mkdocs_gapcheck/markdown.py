@@ -232,11 +232,12 @@ def _links(source: str, code: _CodeMap) -> list[str]:
     return found
 
 
-def resolve_link(page: str, target: str) -> str | None:
+def resolve_link(page: str, target: str, folder: list[str] | None = None) -> str | None:
     """The docs path a Markdown link from ``page`` points at, if it points at a Markdown page.
 
     Resolved as ``posixpath.normpath(posixpath.join(dirname(page), target))`` would, without
-    its cost (a site has thousands of links): segments are walked once.
+    its cost (a site has thousands of links): segments are walked once. ``folder``, the
+    page's folder as segments, saves splitting ``page`` again for each of its links.
     """
     if ".md" not in target or target.startswith(("#", "//")) or _SCHEME_RE.match(target):
         return None
@@ -250,6 +251,8 @@ def resolve_link(page: str, target: str) -> str | None:
         return None
     if target.startswith("/"):
         parts: list[str] = []
+    elif folder is not None:
+        parts = folder.copy()
     else:
         parts = page.split("/")[:-1]
     for part in target.split("/"):

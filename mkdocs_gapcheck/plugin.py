@@ -11,7 +11,6 @@ import logging
 import os
 import posixpath
 import re
-import secrets
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -24,7 +23,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
@@ -141,8 +140,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.urls: dict[str, str] = {}
         #: per page: the markers replaced by slots, as (name, filters, marker text as written)
         self.slots: dict[str, list[tuple[str, dict[str, str], str]]] = {}
-        #: per rendered page: its table of contents; read into headings when a view needs them
-        self.tocs: dict[str, TableOfContents] = {}
+        #: the pages rendered in this build; their headings are read when a view needs them
+        self.rendered: dict[str, Page] = {}
         #: per page: its heading anchors, (id, text), in page order
         self.headings: dict[str, list[render.Heading]] = {}
         #: per page: (stand-in paragraph, backlinks block) for on_post_page to swap
@@ -151,7 +150,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.url_parts: dict[str, list[str]] = {}
         self.memo: render.Memo | None = None
         # A slot token no author writes by chance; it never reaches the output.
-        self.nonce = secrets.token_hex(4)
+        self.nonce = os.urandom(4).hex()
 
     # Before other plugins' on_config: a wrong option should stop the build at once.
     @event_priority(50)
@@ -213,14 +212,18 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             handle.write(export.to_json(self.model))
 
     # ---------------------------------------------------------------------------------------
-    # views: marker -> slot (markdown), headings (content), slot -> HTML (context)
+    # views: marker -> slot (markdown), slot -> HTML (post_page); headings from each page's toc
 
     # Late, so that markers other plugins write into the Markdown (macros, includes) are seen.
     @event_priority(-50)
     def on_page_markdown(
         self, markdown_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if self.model is None or "gapcheck:" not in markdown_text:
+        if self.model is None:
+            return None
+        # its table of contents, once rendered, gives the heading anchors the views link to
+        self.rendered[page.file.src_uri] = page
+        if "gapcheck:" not in markdown_text:
             self.slots.pop(page.file.src_uri, None)
             return None
         body = markdown.scan(
@@ -245,24 +248,14 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.slots[page.file.src_uri] = slots
         return "".join(pieces)
 
-    # Late, so that the headings are the ones other plugins left in the page.
-    @event_priority(-100)
-    def on_page_content(
-        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
-    ) -> str | None:
-        if self.model is not None:
-            self.tocs[page.file.src_uri] = page.toc
-            self.headings.pop(page.file.src_uri, None)
-        return None
-
     def _page_headings(self, path: str) -> list[render.Heading] | None:
         """A rendered page's heading anchors, read from its table of contents when first asked."""
         found = self.headings.get(path)
         if found is None:
-            toc = self.tocs.get(path)
-            if toc is None:
+            page = self.rendered.get(path)
+            if page is None:
                 return None
-            found = self.headings[path] = _headings(list(toc), [])
+            found = self.headings[path] = _headings(list(page.toc), [])
         return found
 
     # Every page's Markdown is rendered by now, so every heading anchor is known.

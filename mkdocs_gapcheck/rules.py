@@ -7,7 +7,6 @@ message), and the links the views show (a gap's ``addressed_by``, a page's ``lin
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import posixpath
 
 from .frontmatter import brief
@@ -21,6 +20,8 @@ Problem = tuple[str, str, int, str]
 
 def _closest(word: str, choices: dict[str, str]) -> str | None:
     """The choice closest to ``word``, compared without case; ``choices`` maps lower -> spelled."""
+    import difflib  # only when a finding needs a suggestion: not on every build's import
+
     match = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
     return choices[match[0]] if match else None
 

@@ -312,6 +312,7 @@ def test_links_resolve_as_normpath_does(page, segments, absolute):
             if want.startswith("../") or want == "..":
                 want = None
     assert resolve_link(page, target) == want
+    assert resolve_link(page, target, page.split("/")[:-1]) == want
 
 
 # --- plugin ----------------------------------------------------------------------------------
