@@ -406,7 +406,10 @@ def page_paths(site: SiteConfig) -> list[str]:
             n for n in filenames if n.endswith(MARKDOWN_EXTENSIONS) or n.endswith(".html")
         ]
         dropped: set[str] = set()
-        if len(candidates) > 1:
+        # two files write to one place only if their names share a stem (README counts as
+        # index): a set of stems rules that out for most folders without _output_name
+        stems = {posixpath.splitext(n)[0] for n in candidates}
+        if len(stems) < len(candidates) or ("README" in stems and "index" in stems):
             outputs = {_output_name(n, directory_urls) for n in candidates}
             if len(outputs) < len(candidates):
 

@@ -7,6 +7,7 @@ build in the same process (``mkdocs serve``) sees only the current sources.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import posixpath
@@ -182,7 +183,15 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 # and let the bad-encoding finding say where they are.
                 file.content_string = source.text
             sources.append(SourceFile(file.src_uri, raw if source.encoding_error else source.text))
-        self.model = analyze(sources, self.options, nav=nav_paths(config.nav))
+        # Parsing makes many short-lived objects and almost no cycles: without this, they
+        # trigger collections that rescan everything MkDocs holds (the CLI does the same).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.model = analyze(sources, self.options, nav=nav_paths(config.nav))
+        finally:
+            if collecting:
+                gc.enable()
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             files.append(File.generated(config, CSS_URI, content=_stylesheet()))
