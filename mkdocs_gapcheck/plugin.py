@@ -25,6 +25,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
@@ -91,8 +92,9 @@ def _slots_in(text: str) -> list[tuple[int, int, int, int, bool, re.Match[str]]]
         before = start
         while before and text[before - 1].isspace():
             before -= 1
-        tail = text[end : end + 200]
-        after = end + len(tail) - len(tail.lstrip())
+        after = end
+        while after < len(text) and text[after].isspace():
+            after += 1
         if text.endswith("<p>", 0, before) and text.startswith("</p>", after):
             outer_start, outer_end = before - 3, after + 4
         found.append((start, end, outer_start, outer_end, escaped, match))
@@ -147,8 +149,6 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.headings: dict[str, list[render.Heading]] = {}
         #: per page: (stand-in paragraph, backlinks block) for on_post_page to swap
         self.backlinks: dict[str, list[tuple[str, str]]] = {}
-        #: URL -> its path segments, for relative links
-        self.url_parts: dict[str, list[str]] = {}
         self.memo: render.Memo | None = None
         # A slot token no author writes by chance; it never reaches the output.
         self.nonce = os.urandom(4).hex()
@@ -387,24 +387,17 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             output = output.replace(paragraph, block, 1)
         return self._fill_slots(output, page, views=True)
 
-    def _parts(self, url: str) -> list[str]:
-        parts = self.url_parts.get(url)
-        if parts is None:
-            parts = self.url_parts[url] = _url_parts(url)
-        return parts
-
     def _url_for(self, page: Page) -> Callable[[str], str | None]:
         """``url_for`` of the views of ``page``: the URL of a docs page relative to ``page``
         (None if it is not built), as ``mkdocs.utils.get_relative_url`` gives it.
 
         The views link thousands of times per build. MkDocs' URLs are normalised paths, so
         the common part is found with ``startswith`` on this page's folder and its parents
-        (one C-level comparison each), walking segments only for unusual URLs.
+        (one C-level comparison each); URLs with a ``.`` or empty segment go to MkDocs.
         """
         base, _, name = page.url.rpartition("/")
-        here = self._parts(base if "." in name else page.url)
+        here = _url_parts(base if "." in name else page.url)
         urls = self.urls
-        simple = all(part not in (".", "..") for part in here)
         # this page's folder and its parents: ("a/b/", ""), ("a/", "../"), ("", "../../")
         prefixes = [
             ("".join(p + "/" for p in here[:k]), "../" * (len(here) - k))
@@ -415,22 +408,14 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             url = urls.get(target)
             if url is None:
                 return None
-            if simple and not url.startswith(("/", "./", "../")) and "/." not in url \
-                    and "//" not in url:
-                for prefix, up in prefixes:
-                    if url.startswith(prefix):
-                        rest = url[len(prefix) :]
-                        if rest:
-                            return up + rest
-                        rel = up.rstrip("/") or "."
-                        return rel + "/" if url.endswith("/") else rel
-            there = self._parts(url)
-            common = 0
-            for a, b in zip(here, there, strict=False):
-                if a != b:
-                    break
-                common += 1
-            rel = "/".join([".."] * (len(here) - common) + there[common:]) or "."
+            if url[:1] == "/" or "//" in url or "/." in "/" + url:
+                return get_relative_url(url, page.url)
+            # the deepest folder of this page's that holds the URL ("" holds every URL)
+            prefix, up = next((p, u) for p, u in prefixes if url.startswith(p))
+            rest = url[len(prefix) :]
+            if rest:
+                return up + rest
+            rel = up.rstrip("/") or "."
             return rel + "/" if url.endswith("/") else rel
 
         return url_for

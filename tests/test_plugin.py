@@ -222,6 +222,7 @@ def test_view_links_are_mkdocs_relative_urls():
         "", "./", "index.html", "a/", "a/index.html", "a/b/", "a/b.html", "a/b/c/",
         "a/b/c/index.html", "ab/", "a/bc/d.html", "x/y/z.html", "a%20b/", "a/../c/",
         "v1.2/", "v1.2/x/", "a.b/c.html", "a/b/c/d/", "a/bb/", "a/b/cc.html", "./x/", "/abs/",
+        ".well-known/x.html", "a//b/",
     ]
     plugin = GapcheckPlugin()
     plugin.urls = {f"p{i}.md": url for i, url in enumerate(urls)}
