@@ -206,10 +206,8 @@ class _NotSimple(Exception):
 #: ``key:`` then a space or the end of the line; keys outside this form go to PyYAML
 _FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
-_SCALAR = yaml.ScalarNode
 _IMPLICIT = _Loader.yaml_implicit_resolvers
 _CONSTRUCTORS = _Loader.yaml_constructors
-_STR_TAG = _STR
 _SCALAR_LOADER = _Loader("")  # scalar constructors read no loader state
 
 
@@ -248,9 +246,9 @@ def _scalar(text: str) -> Any:
         raise _NotSimple
     for tag, regexp in _IMPLICIT.get(first, ()):
         if regexp.match(text):
-            if tag == _STR_TAG:
+            if tag == _STR:
                 return text
-            return _CONSTRUCTORS[tag](_SCALAR_LOADER, _SCALAR(tag, text))
+            return _CONSTRUCTORS[tag](_SCALAR_LOADER, yaml.ScalarNode(tag, text))
     return text
 
 
