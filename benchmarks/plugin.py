@@ -383,8 +383,9 @@ def measure_instructions(
 
 
 def startup() -> None:
-    """What every build process does before load_config: Python, MkDocs' and the theme's
-    imports (subtracted from instruction counts)."""
+    """What every build process does before load_config: start Python and import MkDocs'
+    build and config modules (subtracted from instruction counts; themes load later, inside
+    the measured build)."""
     import mkdocs.commands.build
     import mkdocs.config
     import mkdocs.config.defaults  # noqa: F401
