@@ -252,6 +252,10 @@ def _scalar(text: str) -> Any:
     return text
 
 
+#: (indent, content, line number) of the fast reader's non-blank, non-comment lines
+_Item = tuple[int, str, int]
+
+
 def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
     """Front matter in the block style almost everyone writes, read without PyYAML's parser.
 
@@ -262,7 +266,7 @@ def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
     characters) returns None and is left to PyYAML. About three times faster, and most of a
     build's front matter is this simple.
     """
-    items: list[tuple[int, str, int]] = []
+    items: list[_Item] = []
     for number, line in enumerate(yaml_text.split("\n"), start=2):
         if not line.isprintable():
             # stricter than YAML's printable set: controls, tabs, a BOM, U+2028/9 (line breaks
@@ -273,75 +277,80 @@ def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
             items.append((len(line) - len(content), content, number))
     if not items or items[0][0] != 0:
         return None
-    pos = 0
-
-    def mapping(indent: int, first: tuple[int, str, int] | None) -> tuple[dict[str, Any], Any]:
-        nonlocal pos
-        out: dict[str, Any] = {}
-        lines: dict[str, tuple[int, Any]] = {}
-        while first is not None or pos < len(items):
-            if first is not None:
-                _, content, number = first
-                first = None
-            else:
-                at, content, number = items[pos]
-                if at < indent:
-                    break
-                if at > indent:
-                    raise _NotSimple
-                pos += 1
-            match = _FAST_KEY_RE.match(content)
-            if match is None:
-                raise _NotSimple
-            key = match[1]
-            if key in out or _scalar(key) != key:
-                raise _NotSimple  # repeated (PyYAML's path reports it), or not a string
-            rest = content[match.end() :]
-            child: Any = None
-            value: Any = None
-            if rest:
-                value = _scalar(rest)
-            elif pos < len(items):
-                at, following, _ = items[pos]
-                if following.startswith("- ") and at >= indent:
-                    value, child = sequence(at)
-                elif at > indent:
-                    value, child = mapping(at, None)
-            out[key] = value
-            lines[key] = (number, child)
-        return out, lines
-
-    def sequence(indent: int) -> tuple[list[Any], Any]:
-        nonlocal pos
-        out: list[Any] = []
-        lines: list[tuple[int, Any]] = []
-        while pos < len(items):
-            at, content, number = items[pos]
-            if at != indent or not content.startswith("- "):
-                if at > indent:
-                    raise _NotSimple
-                break
-            pos += 1
-            rest = content[2:].lstrip(" ")
-            if not rest:
-                raise _NotSimple
-            if _FAST_KEY_RE.match(rest):
-                column = indent + len(content) - len(rest)
-                value, child = mapping(column, (column, rest, number))
-                out.append(value)
-                lines.append((number, child))
-            else:
-                out.append(_scalar(rest))
-                lines.append((number, None))
-        return out, lines
-
     try:
-        data, tree = mapping(0, None)
+        data, tree, pos = _mapping(items, 0, 0, None)
     except (_NotSimple, KeyError, ValueError, TypeError, OverflowError, yaml.YAMLError):
         return None
     if pos != len(items):
         return None
     return data, Lines(tree)
+
+
+# Module functions with the position passed along, not closures over it: two closures that
+# call each other are a reference cycle, which would keep every page's lines alive until the
+# cyclic GC runs (and the CLI and plugin pause it while they parse).
+def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
+             ) -> tuple[dict[str, Any], dict[str, tuple[int, Any]], int]:
+    out: dict[str, Any] = {}
+    lines: dict[str, tuple[int, Any]] = {}
+    count = len(items)
+    while first is not None or pos < count:
+        if first is not None:
+            _, content, number = first
+            first = None
+        else:
+            at, content, number = items[pos]
+            if at < indent:
+                break
+            if at > indent:
+                raise _NotSimple
+            pos += 1
+        match = _FAST_KEY_RE.match(content)
+        if match is None:
+            raise _NotSimple
+        key = match[1]
+        if key in out or _scalar(key) != key:
+            raise _NotSimple  # repeated (PyYAML's path reports it), or not a string
+        rest = content[match.end() :]
+        child: Any = None
+        value: Any = None
+        if rest:
+            value = _scalar(rest)
+        elif pos < count:
+            at, following, _ = items[pos]
+            if following.startswith("- ") and at >= indent:
+                value, child, pos = _sequence(items, pos, at)
+            elif at > indent:
+                value, child, pos = _mapping(items, pos, at, None)
+        out[key] = value
+        lines[key] = (number, child)
+    return out, lines, pos
+
+
+def _sequence(items: list[_Item], pos: int, indent: int
+              ) -> tuple[list[Any], list[tuple[int, Any]], int]:
+    out: list[Any] = []
+    lines: list[tuple[int, Any]] = []
+    count = len(items)
+    while pos < count:
+        at, content, number = items[pos]
+        if at != indent or not content.startswith("- "):
+            if at > indent:
+                raise _NotSimple
+            break
+        pos += 1
+        rest = content[2:].lstrip(" ")
+        if not rest:
+            raise _NotSimple
+        if _FAST_KEY_RE.match(rest):
+            column = indent + len(content) - len(rest)
+            value, child, pos = _mapping(items, pos, column, (column, rest, number))
+            out.append(value)
+            lines.append((number, child))
+        else:
+            out.append(_scalar(rest))
+            lines.append((number, None))
+    return out, lines, pos
 
 
 def _may_repeat(node: yaml.MappingNode, data: dict[str, Any]) -> bool:

@@ -222,3 +222,21 @@ def test_fast_reader_takes_the_usual_front_matter(text):
 ])
 def test_fast_reader_leaves_the_rest_to_pyyaml(text):
     assert frontmatter.read_simple(text) is None
+
+
+@pytest.mark.parametrize("text", [*SIMPLE, "a: [1, 2]\nb: |\n  text\n", "a: 1\na: 2\n"])
+def test_reading_front_matter_leaves_no_reference_cycles(text):
+    """The CLI and the plugin pause the cyclic GC while they parse: anything a page's front
+    matter left in a cycle (its lines, its nodes) would stay in memory until the end."""
+    import gc
+
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            frontmatter.parse(f"---\n{text}---\n# Page\n")
+        assert gc.collect() == 0
+    finally:
+        if collecting:
+            gc.enable()
