@@ -13,14 +13,14 @@ import gc
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__, export
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
-from .core import SourceFile, analyze
+from .core import analyze_paths
 from .model import Model
 from .options import OptionsError, parse_options
 
@@ -41,19 +41,19 @@ class Run:
     model: Model
 
 
-def read_sources(site: SiteConfig) -> list[SourceFile]:
-    """Every page of the site as bytes, as the plugin hands them to the core."""
-    sources: list[SourceFile] = []
-    append = sources.append
+def reader(site: SiteConfig) -> Callable[[str], bytes]:
+    """``read(path)``: a page's bytes, for :func:`.core.analyze_paths`; raises UsageError."""
     root = site.docs_dir.rstrip(os.sep) + "/"  # open() takes "/" on every platform
-    for path in page_paths(site):
+
+    def read(path: str) -> bytes:
         try:
             with open(root + path, "rb") as handle:
-                append(SourceFile(path, handle.read()))
+                return handle.read()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise UsageError(f"cannot read {site.docs_prefix}{path}: {reason}") from None
-    return sources
+
+    return read
 
 
 def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
@@ -68,7 +68,7 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
         name = os.path.basename(site.config_file)
         raise UsageError(f"invalid gapcheck options in {name}: {'; '.join(exc.problems)}") from None
     try:
-        sources = read_sources(site)
+        paths = page_paths(site)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     # Parsing allocates hundreds of thousands of short-lived YAML nodes and keeps tens of
@@ -78,7 +78,7 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
     gc.disable()
     try:
         # links between pages and titles from headings feed only views and exports
-        model = analyze(sources, options, nav=site.nav, views=views)
+        model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views)
     finally:
         if collecting:
             gc.enable()
