@@ -29,7 +29,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
-from .core import SourceFile, analyze, nav_paths
+from .core import analyze_paths, nav_paths
 from .frontmatter import decode
 from .model import Model
 from .options import (
@@ -174,21 +174,25 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled:
             return None
-        sources = []
-        for file in files.documentation_pages():
+        pages = {file.src_uri: file for file in files.documentation_pages()}
+
+        def read(path: str) -> bytes | str:  # one page at a time: no copy of the whole site
+            file = pages[path]
             raw = file.content_bytes
             source = decode(raw)
             if source.encoding_error:
                 # MkDocs would stop with a traceback; build the page with the bad bytes replaced
                 # and let the bad-encoding finding say where they are.
                 file.content_string = source.text
-            sources.append(SourceFile(file.src_uri, raw if source.encoding_error else source.text))
+                return raw
+            return source.text
+
         # Parsing makes many short-lived objects and almost no cycles: without this, they
         # trigger collections that rescan everything MkDocs holds (the CLI does the same).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self.model = analyze(sources, self.options, nav=nav_paths(config.nav))
+            self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
         finally:
             if collecting:
                 gc.enable()
