@@ -8,14 +8,17 @@ overhead
     warmed: imported extensions, compiled templates, the allocator's pools), timed inside that
     process from ``load_config`` to the end of ``build`` (the plugin's import included), with
     an empty ``site_dir``. The figure is CPU time (``time.process_time``): on a shared
-    machine wall time also counts the other processes' turns. With/without builds alternate
-    (ABAB...) so that drift hits both alike; the ratio is of the minimums (the least disturbed
-    run of each); medians and the wall-time ratio are shown too.
+    machine wall time also counts the other processes' turns. In each round the two builds
+    run at the same time, one per core, so that a slow spell hits both; the figure is the
+    median of the rounds' ratios. ``measure_instructions`` counts the same builds'
+    instructions under valgrind, which a busy machine does not change.
 
 scaling
-    The plugin's own work at 4N pages over N pages: ``core.analyze`` on the sources in memory
-    (min of repeats), and the time spent inside the plugin's event methods during a real build
-    (each ``on_*`` method of ``GapcheckPlugin`` wrapped by a timer before the config loads).
+    The plugin's own work at 4N pages over N pages: ``core.analyze`` on the sources in memory,
+    every view and backlinks block rendered outside MkDocs (``time_render``), and the time
+    spent inside the plugin's event methods during a real build (each ``on_*`` method of
+    ``GapcheckPlugin`` wrapped by a timer before the config loads), shown beside how much the
+    rest of the same builds grew.
 
 Run through ``benchmarks/run.py``; ``python benchmarks/plugin.py --worker CONFIG SITE_DIR``
 is the per-build subprocess.
@@ -260,6 +263,58 @@ def time_analyze(configs: list[Path], repeats: int) -> list[list[float]]:
     return times
 
 
+def time_render(configs: list[Path], repeats: int) -> list[list[float]]:
+    """What the plugin renders in a build, outside MkDocs: every marker's view and every
+    backlinks block, for every page of each site, with the plugin's own relative URLs.
+
+    Inside a build the same work is timed in a process that holds MkDocs' whole site (pages,
+    HTML, search index), whose growth slows every step per page, MkDocs' own included; this
+    measures gapcheck's rendering apart from that. Pages get a minimal HTML body: an H1 and a
+    heading for each gap, where the backlinks go.
+    """
+    from types import SimpleNamespace
+
+    from mkdocs_gapcheck import render
+    from mkdocs_gapcheck.core import analyze
+    from mkdocs_gapcheck.options import Options
+    from mkdocs_gapcheck.plugin import GapcheckPlugin
+
+    options = Options()
+    sites = []
+    for config_file in configs:
+        model = analyze(_read_sources(config_file), options)
+        urls = {
+            path: ("" if path == "index.md" else path.removesuffix("index.md").removesuffix(".md")
+                   + ("" if path.endswith("index.md") else "/"))
+            for path in model.pages
+        }
+        sites.append((model, urls))
+    times: list[list[float]] = [[] for _ in configs]
+    for _ in range(repeats):
+        for i, (model, urls) in enumerate(sites):
+            plugin = GapcheckPlugin()
+            plugin.urls = urls
+            gc.collect()
+            start = time.perf_counter()
+            memo = render.Memo(model, options, lambda path: None)
+            for page in model.pages.values():
+                view = render.View(
+                    model=model, options=options, page=page.path, memo=memo,
+                    url_for=plugin._url_for(SimpleNamespace(url=urls[page.path])),  # type: ignore[arg-type]
+                    headings=lambda path: None,
+                )
+                if page.markers:
+                    render.render_markers(view, [(m.name, m.filters) for m in page.markers])
+                if page.gaps or page.addresses:
+                    anchors = (memo.anchor(g) for g in map(model.gap, page.gaps) if g)
+                    content = "<h1>Title</h1>" + "".join(
+                        f'<h2 id="{a}">Gap</h2><p>Text.</p>' for a in anchors if a
+                    )
+                    render.insert_backlinks(view, content)
+            times[i].append(time.perf_counter() - start)
+    return times
+
+
 def _paired(small: list[float], big: list[float]) -> float:
     """The median of the ratios of runs made one after the other: slow spells cancel out."""
     return statistics.median(b / a for a, b in zip(small, big, strict=True))
@@ -288,8 +343,22 @@ def measure_scaling(
             _paired(t_small, t_big),
             SCALING_TARGET,
         )
+    for small, big in pairs:
+        t_small, t_big = time_render([site(small), site(big)], repeats)
+        log(f"  render {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
+        yield Row(
+            "scaling: views and backlinks, 4N / N",
+            f"{small} -> {big} pages, {repeats} runs each",
+            f"{small}: {_fmt(t_small)} ({min(t_small) / small * 1e6:.0f} us/page); "
+            f"{big}: {_fmt(t_big)} ({min(t_big) / big * 1e6:.0f} us/page); ratio of mins "
+            f"{min(t_big) / min(t_small):.2f}; every view and backlinks block of the site, "
+            "outside MkDocs; the figure: median of the rounds' ratios",
+            _paired(t_small, t_big),
+            SCALING_TARGET,
+        )
     for small, big in event_pairs:
         totals: dict[int, list[float]] = {small: [], big: []}
+        rests: dict[int, list[float]] = {small: [], big: []}
         shares: dict[int, list[float]] = {small: [], big: []}
         parts: dict[int, dict[str, float]] = {}
         for _ in range(event_repeats):
@@ -300,6 +369,7 @@ def measure_scaling(
                 totals[pages].append(events)
                 # measured within one run, so a slow or busy machine slows both alike
                 shares[pages].append(events / (result["wall"] - events))
+                rests[pages].append(result["wall"] - events)
                 if pages not in parts or totals[pages][-1] <= min(totals[pages]):
                     parts[pages] = result["events"]
         for pages in (small, big):
@@ -312,7 +382,9 @@ def measure_scaling(
             f"{small} -> {big} pages, {event_repeats} runs each",
             f"ratio of mins {min(totals[big]) / min(totals[small]):.2f}; "
             f"{small}: {_fmt(totals[small])}, {100 * min(shares[small]):.1f}% of the rest of "
-            f"the build; {big}: {_fmt(totals[big])}, {100 * min(shares[big]):.1f}%; at {big}: "
+            f"the build; {big}: {_fmt(totals[big])}, {100 * min(shares[big]):.1f}%; the rest "
+            f"of the build (MkDocs, other plugins) grew {min(rests[big]) / min(rests[small]):.2f}"
+            f" times in the same runs; at {big}: "
             + ", ".join(f"{k} {v:.2f}s" for k, v in
                         sorted(parts[big].items(), key=lambda kv: -kv[1])[:3]),
             _paired(totals[small], totals[big]),
