@@ -477,3 +477,28 @@ def test_cli_any_value_under_any_key(tmp_path_factory, data, path, fmt):
 def test_cli_any_bytes_as_file(tmp_path_factory, content, path, fmt):
     count_case("test_fuzz::cli any bytes as file")
     check_cli(tmp_path_factory.mktemp("fuzz"), {**COMPANIONS, path: content}, fmt)
+
+
+_OLD_LINK_RE = re.compile(
+    r"\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
+)
+
+
+_LINK_TOKENS = st.sampled_from(
+    ["[", "]", "(", ")", "\\", "\\]", "\\[", "!", "a", " ", "\n", "x.md", "<", ">", '"t"', "'"]
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=HEALTH)
+@given(st.lists(_LINK_TOKENS, max_size=16).map("".join))
+@example("[a\\](b)](c.md)")
+@example("[a\\\n](b.md)")
+def test_link_pattern_finds_what_the_plain_pattern_finds(text):
+    """The link pattern is written in unrolled form for speed: it must find exactly what the
+    plain ``(?:[^\\]\\\\]|\\\\.)*`` form found, at every start position."""
+    from mkdocs_gapcheck.markdown import _LINK_RE
+
+    count_case("test_fuzz::link pattern as the plain one")
+    for pos in range(len(text) + 1):
+        new, old = _LINK_RE.search(text, pos), _OLD_LINK_RE.search(text, pos)
+        assert (new and (new.span(), new["target"])) == (old and (old.span(), old["target"]))
