@@ -211,8 +211,26 @@ _CONSTRUCTORS = _Loader.yaml_constructors
 _SCALAR_LOADER = _Loader("")  # scalar constructors read no loader state
 
 
+#: one-line scalar as written -> its value, for the values front matter repeats on every page
+#: (``severity: high``, ``status: accepted``, owners, dates). Values are immutable (str, int,
+#: float, bool, None, date, datetime), so one object may serve every page; bounded.
+_SCALARS: dict[str, Any] = {}
+_SCALARS_MAX = 8192
+
+
 def _scalar(text: str) -> Any:
     """The value of a scalar written on one line, as PyYAML reads it; raises _NotSimple."""
+    try:
+        return _SCALARS[text]
+    except KeyError:
+        pass
+    value = _read_scalar(text)
+    if len(_SCALARS) < _SCALARS_MAX:
+        _SCALARS[text] = value
+    return value
+
+
+def _read_scalar(text: str) -> Any:
     text = text.rstrip(" ")
     if not text:
         return None

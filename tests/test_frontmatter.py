@@ -240,3 +240,18 @@ def test_reading_front_matter_leaves_no_reference_cycles(text):
     finally:
         if collecting:
             gc.enable()
+
+
+def test_scalar_cache_gives_pyyaml_values_and_stays_bounded():
+    """Repeated one-line values come from a cache: the same values as PyYAML's, every time,
+    and the cache never grows past its bound however many distinct values a site has."""
+    text = "severity: high\ndue: 2026-01-02\nn: 012\nf: .5\nb: yes\nz: ~\nbad: 2026-13-45\n"
+    want = yaml.safe_load(text.replace("2026-13-45", "'2026-13-45'"))
+    for _ in range(3):
+        data = frontmatter.parse(f"---\n{text}---\n").data
+        assert data == want and [type(v) for v in data.values()] == [
+            type(v) for v in want.values()
+        ]
+    for n in range(frontmatter._SCALARS_MAX + 100):
+        frontmatter.parse(f"---\ntitle: Title {n}\n---\n")
+    assert len(frontmatter._SCALARS) <= frontmatter._SCALARS_MAX
