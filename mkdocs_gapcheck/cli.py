@@ -14,14 +14,13 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__, export
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
-from .model import Model
+from .model import Model, Record
 from .options import OptionsError, parse_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -33,12 +32,14 @@ class UsageError(Exception):
     """The command cannot run; the message is one line for the user."""
 
 
-@dataclass
-class Run:
+class Run(Record):
     """One analysed site: the config as read and the model of its pages."""
 
-    site: SiteConfig
-    model: Model
+    __slots__ = _fields = ("site", "model")
+
+    def __init__(self, site: SiteConfig, model: Model) -> None:
+        self.site = site
+        self.model = model
 
 
 def reader(site: SiteConfig) -> Callable[[str], bytes]:

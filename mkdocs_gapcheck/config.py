@@ -15,12 +15,12 @@ import copy
 import os
 import posixpath
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .core import nav_paths
+from .model import Record
 
 try:  # the C parser; constructors stay Python, so the tags below work with either
     from yaml import CSafeLoader as _BaseLoader
@@ -39,22 +39,44 @@ class ConfigError(Exception):
     """The site cannot be checked; the message is one line for the user."""
 
 
-@dataclass
-class SiteConfig:
+class SiteConfig(Record):
     """What gapcheck takes from mkdocs.yml."""
 
-    config_file: str  #: absolute path of the config file
-    config_dir: str  #: its folder: docs_dir and the printed paths are relative to it
-    docs_dir: str  #: absolute
-    docs_prefix: str  #: docs_dir as findings show it: ``docs/`` (``""`` if it is the folder)
-    nav: list[str]  #: page paths of ``nav``, in order
-    options: dict[str, Any]  #: the gapcheck plugin's raw options
-    plugin_found: bool
-    plugin_enabled: bool
-    use_directory_urls: bool
-    exclude: Callable[[str], bool]  #: src_uri -> excluded from the build (exclude/draft_docs)
-    prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
-    notes: list[str] = field(default_factory=list)  #: things worth telling the user
+    __slots__ = _fields = (
+        "config_file", "config_dir", "docs_dir", "docs_prefix", "nav", "options", "plugin_found",
+        "plugin_enabled", "use_directory_urls", "exclude", "prune_dot_dirs", "notes",
+    )
+
+    def __init__(
+        self,
+        config_file: str,
+        config_dir: str,
+        docs_dir: str,
+        docs_prefix: str,
+        nav: list[str],
+        options: dict[str, Any],
+        plugin_found: bool,
+        plugin_enabled: bool,
+        use_directory_urls: bool,
+        exclude: Callable[[str], bool],
+        prune_dot_dirs: bool,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.config_file = config_file  #: absolute path of the config file
+        self.config_dir = config_dir  #: its folder: docs_dir and printed paths are relative to it
+        self.docs_dir = docs_dir  #: absolute
+        #: docs_dir as findings show it: ``docs/`` (``""`` if it is the folder)
+        self.docs_prefix = docs_prefix
+        self.nav = nav  #: page paths of ``nav``, in order
+        self.options = options  #: the gapcheck plugin's raw options
+        self.plugin_found = plugin_found
+        self.plugin_enabled = plugin_enabled
+        self.use_directory_urls = use_directory_urls
+        #: src_uri -> excluded from the build (exclude/draft_docs)
+        self.exclude = exclude
+        #: whether walking may skip dot folders and templates/ outright
+        self.prune_dot_dirs = prune_dot_dirs
+        self.notes: list[str] = [] if notes is None else notes  #: things worth telling the user
 
 
 # --- YAML ---------------------------------------------------------------------------------

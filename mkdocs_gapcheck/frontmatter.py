@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from .model import Record
 
 try:  # the C loader is several times faster on 10,000 pages
     from yaml import CSafeLoader as _BaseLoader
@@ -99,13 +100,17 @@ def _construct(loader: _Loader, node: yaml.Node, memo: dict[int, Any], depth: in
     return loader.construct_object(node, deep=True)  # sets, omaps, pairs, other tags
 
 
-@dataclass(slots=True)
-class Source:
+class Source(Record):
     """A page's Markdown decoded for gapcheck: text with LF line ends and no BOM."""
 
-    text: str
-    encoding_error: str | None = None  #: why the bytes were not UTF-8, if they were not
-    encoding_error_line: int = 1
+    __slots__ = _fields = ("text", "encoding_error", "encoding_error_line")
+
+    def __init__(
+        self, text: str, encoding_error: str | None = None, encoding_error_line: int = 1
+    ) -> None:
+        self.text = text
+        self.encoding_error = encoding_error  #: why the bytes were not UTF-8, if they were not
+        self.encoding_error_line = encoding_error_line
 
 
 def decode(raw: bytes | str) -> Source:
@@ -126,18 +131,32 @@ def decode(raw: bytes | str) -> Source:
     return Source(text, error, line)
 
 
-@dataclass(slots=True)
-class FrontMatter:
+class FrontMatter(Record):
     """The front matter of one page."""
 
-    data: dict[str, Any] = field(default_factory=dict)
-    node: yaml.Node | None = None  #: the composed YAML, for line numbers on demand
-    lines: Lines | None = None  #: or, when the fast reader read it, the lines of its keys
-    present: bool = False
-    body_offset: int = 0  #: where the Markdown body starts in the text
-    body_line: int = 1  #: 1-based line where the body starts
-    error: str | None = None
-    error_line: int = 1
+    __slots__ = _fields = (
+        "data", "node", "lines", "present", "body_offset", "body_line", "error", "error_line"
+    )
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        node: yaml.Node | None = None,
+        lines: Lines | None = None,
+        present: bool = False,
+        body_offset: int = 0,
+        body_line: int = 1,
+        error: str | None = None,
+        error_line: int = 1,
+    ) -> None:
+        self.data: dict[str, Any] = {} if data is None else data
+        self.node = node  #: the composed YAML, for line numbers on demand
+        self.lines = lines  #: or, when the fast reader read it, the lines of its keys
+        self.present = present
+        self.body_offset = body_offset  #: where the Markdown body starts in the text
+        self.body_line = body_line  #: 1-based line where the body starts
+        self.error = error
+        self.error_line = error_line
 
     def line(self, *path: str | int) -> int:
         """The source line of the deepest key or item on ``path`` that exists.

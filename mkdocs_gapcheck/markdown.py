@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from .model import GAP_STATUSES, Marker
+from .model import GAP_STATUSES, Marker, Record
 
 MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>[^\n]*?)-->")
 _FENCE_RUN_RE = re.compile(r"```+|~~~+")
@@ -42,14 +41,16 @@ _FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(slots=True)
-class Body:
+class Body(Record):
     """What one page's Markdown body holds for gapcheck."""
 
-    markers: list[Marker] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)  #: raw link targets, in order
-    title: str | None = None
-    problems: list[tuple[int, str]] = field(default_factory=list)  #: (line, unknown-marker msg)
+    __slots__ = _fields = ("markers", "links", "title", "problems")
+
+    def __init__(self) -> None:
+        self.markers: list[Marker] = []
+        self.links: list[str] = []  #: raw link targets, in order
+        self.title: str | None = None
+        self.problems: list[tuple[int, str]] = []  #: (line, unknown-marker message)
 
 
 def _fenced_ranges(text: str) -> list[tuple[int, int]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .model import COVERAGE_KINDS, LEVELS, RULES, Level
+from .model import COVERAGE_KINDS, LEVELS, RULES, FrozenRecord, Level
 
 DEFAULT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 DEFAULT_EFFORTS: tuple[str, ...] = ("low", "medium", "high")
@@ -38,17 +37,43 @@ class OptionsError(ValueError):
         return pairs
 
 
-@dataclass(frozen=True)
-class Options:
-    severities: tuple[str, ...] = DEFAULT_SEVERITIES
-    efforts: tuple[str, ...] = DEFAULT_EFFORTS
-    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_KINDS))
+class Options(FrozenRecord):
+    """The plugin's options, validated (see :func:`parse_options`); read-only."""
+
+    __slots__ = _fields = (
+        "severities", "efforts", "kinds", "coverage", "backlinks", "export",
+        "stale_runbook_days", "rules",
+    )
+    severities: tuple[str, ...]
+    efforts: tuple[str, ...]
+    kinds: Mapping[str, tuple[str, ...]]
     #: severity (lower case) -> kinds that must address it; absent severities need [any]
-    coverage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    backlinks: bool = True
-    export: str | None = DEFAULT_EXPORT
-    stale_runbook_days: int = DEFAULT_STALE_DAYS
-    rules: Mapping[str, Level] = field(default_factory=dict)
+    coverage: Mapping[str, tuple[str, ...]]
+    backlinks: bool
+    export: str | None
+    stale_runbook_days: int
+    rules: Mapping[str, Level]
+
+    def __init__(
+        self,
+        severities: tuple[str, ...] = DEFAULT_SEVERITIES,
+        efforts: tuple[str, ...] = DEFAULT_EFFORTS,
+        kinds: Mapping[str, tuple[str, ...]] | None = None,
+        coverage: Mapping[str, tuple[str, ...]] | None = None,
+        backlinks: bool = True,
+        export: str | None = DEFAULT_EXPORT,
+        stale_runbook_days: int = DEFAULT_STALE_DAYS,
+        rules: Mapping[str, Level] | None = None,
+    ) -> None:
+        init = object.__setattr__
+        init(self, "severities", severities)
+        init(self, "efforts", efforts)
+        init(self, "kinds", dict(DEFAULT_KINDS) if kinds is None else kinds)
+        init(self, "coverage", {} if coverage is None else coverage)
+        init(self, "backlinks", backlinks)
+        init(self, "export", export)
+        init(self, "stale_runbook_days", stale_runbook_days)
+        init(self, "rules", {} if rules is None else rules)
 
     def level(self, rule: str) -> Level:
         return self.rules.get(rule, "warn")

@@ -18,9 +18,8 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
-from .model import Gap, Model, Page
+from .model import Gap, Model, Page, Record
 from .options import Options
 
 #: (anchor id, heading text as plain text)
@@ -132,25 +131,33 @@ class Memo:
         return found
 
 
-@dataclass
-class View:
+class View(Record):
     """What the views of one page need: the model, and the site's links seen from that page."""
 
-    model: Model
-    options: Options
-    page: str  #: docs path of the page being rendered
-    url_for: Callable[[str], str | None]
-    headings: Callable[[str], Sequence[Heading] | None]
-    #: matrix row ids already on this page (``gapcheck-gap-<id>``), for unique ids and for the
-    #: grid's links to rows
-    row_ids: set[str] = field(default_factory=set)
-    #: the build's memo, shared by the views of all its pages (one is made if none is given)
-    memo: Memo | None = None
-    _hrefs: dict[tuple[str, str | None], str | None] = field(default_factory=dict)
+    _fields = ("model", "options", "page", "url_for", "headings", "row_ids", "memo")
+    __slots__ = (*_fields, "_hrefs")
 
-    def __post_init__(self) -> None:
-        if self.memo is None:
-            self.memo = Memo(self.model, self.options, self.headings)
+    def __init__(
+        self,
+        model: Model,
+        options: Options,
+        page: str,
+        url_for: Callable[[str], str | None],
+        headings: Callable[[str], Sequence[Heading] | None],
+        row_ids: set[str] | None = None,
+        memo: Memo | None = None,
+    ) -> None:
+        self.model = model
+        self.options = options
+        self.page = page  #: docs path of the page being rendered
+        self.url_for = url_for
+        self.headings = headings
+        #: matrix row ids already on this page (``gapcheck-gap-<id>``), for unique ids and for
+        #: the grid's links to rows
+        self.row_ids: set[str] = set() if row_ids is None else row_ids
+        #: the build's memo, shared by the views of all its pages (one is made if none is given)
+        self.memo = Memo(model, options, headings) if memo is None else memo
+        self._hrefs: dict[tuple[str, str | None], str | None] = {}
 
     @property
     def shared(self) -> Memo:
