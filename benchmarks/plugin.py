@@ -94,6 +94,8 @@ def _env() -> dict[str, str]:
 
 def _wrap_events(totals: dict[str, float]) -> None:
     """Time every ``on_*`` method of the plugin class; the priorities stay on the wrappers."""
+    from mkdocs.plugins import CombinedEvent
+
     from mkdocs_gapcheck.plugin import GapcheckPlugin
 
     def timed(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -108,8 +110,10 @@ def _wrap_events(totals: dict[str, float]) -> None:
         return wrapper
 
     for name in [n for n in vars(GapcheckPlugin) if n.startswith("on_")]:
-        method = getattr(GapcheckPlugin, name)
-        if callable(method):
+        method = vars(GapcheckPlugin)[name]
+        if isinstance(method, CombinedEvent):  # several handlers, each with its priority
+            setattr(GapcheckPlugin, name, CombinedEvent(*(timed(name, m) for m in method.methods)))
+        elif callable(method):
             setattr(GapcheckPlugin, name, timed(name, method))
 
 

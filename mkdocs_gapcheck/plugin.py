@@ -20,7 +20,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config, ValidationError
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -147,7 +147,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.rendered: dict[str, Page] = {}
         #: per page: its heading anchors, (id, text), in page order
         self.headings: dict[str, list[render.Heading]] = {}
-        #: per page: (stand-in paragraph, backlinks block) for on_post_page to swap
+        #: per page: (stand-in paragraph, backlinks block) swapped in after the search plugins
         self.backlinks: dict[str, list[tuple[str, str]]] = {}
         self.memo: render.Memo | None = None
         # A slot token no author writes by chance; it never reaches the output.
@@ -225,7 +225,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             handle.write(export.to_json(self.model))
 
     # ---------------------------------------------------------------------------------------
-    # views: marker -> slot (markdown), slot -> HTML (post_page); headings from each page's toc
+    # views: marker -> slot (markdown), slot -> HTML (page_context, after search); headings
+    # from each page's toc
 
     # Late, so that markers other plugins write into the Markdown (macros, includes) are seen.
     @event_priority(-50)
@@ -343,9 +344,10 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         pieces.append(text[last:])
         return "".join(pieces)
 
-    # Above the search plugins (priority 0): they index page.content, backlinks included.
+    # Before the search plugins (priority 0), which index page.content: backlinks go in as a
+    # paragraph of their text (see _stand_in), views not at all (see below).
     @event_priority(50)
-    def on_page_context(
+    def _on_page_context_before_search(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
         if self.model is None or page.content is None:
@@ -359,12 +361,32 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         page.content = content
         return None
 
+    # After the search plugins: the backlinks blocks replace their stand-ins, and the views
+    # fill their slots. Views stay out of the search index: their text repeats the gap and plan
+    # pages (every overview page would match every gap title), and parsing large tables for the
+    # index was half of the plugin's cost on a build. Done in page.content rather than in the
+    # written page (on_post_page): a page's content is a fraction of the page the theme makes
+    # of it, and post-processing plugins (minifiers) see the final HTML either way.
+    @event_priority(-100)
+    def _on_page_context_after_search(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext | None:
+        if self.model is None or page.content is None:
+            return None
+        content = page.content
+        for paragraph, block in self.backlinks.pop(page.file.src_uri, ()):
+            content = content.replace(paragraph, block, 1)
+        page.content = self._fill_slots(content, page, views=True)
+        return None
+
+    on_page_context = CombinedEvent(_on_page_context_before_search, _on_page_context_after_search)
+
     def _stand_in(self, uri: str) -> Callable[[str], str]:
         """What goes into page.content for a backlinks block: a paragraph of its text.
 
         The search plugin indexes page.content with Python's HTML parser, which pays for every
         tag: a block's badges, lists and links (about 12 tags) cost more than inserting it.
-        Its text is what search needs; on_post_page puts the block itself into the page.
+        Its text is what search needs; the block itself replaces it after the search plugins.
         """
         pending = self.backlinks.setdefault(uri, [])
 
@@ -378,18 +400,6 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             return paragraph
 
         return stand_in
-
-    # The views go into the written page after search has indexed page.content: their text
-    # repeats the gap and plan pages (every overview page would match every gap title), and
-    # parsing large tables for the index was half of the plugin's cost on a build. Early, so
-    # that post-processing plugins (minifiers) see the final HTML.
-    @event_priority(50)
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if self.model is None:
-            return None
-        for paragraph, block in self.backlinks.pop(page.file.src_uri, ()):
-            output = output.replace(paragraph, block, 1)
-        return self._fill_slots(output, page, views=True)
 
     def _url_for(self, page: Page) -> Callable[[str], str | None]:
         """``url_for`` of the views of ``page``: the URL of a docs page relative to ``page``
