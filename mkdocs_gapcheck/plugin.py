@@ -424,8 +424,11 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 return None
             if url[:1] == "/" or "//" in url or "/." in "/" + url:
                 return get_relative_url(url, page.url)
-            # the deepest folder of this page's that holds the URL ("" holds every URL)
-            prefix, up = next((p, u) for p, u in prefixes if url.startswith(p))
+            # the deepest folder of this page's that holds the URL ("" holds every URL, so the
+            # loop always breaks; a loop, not next() over a generator: thousands of calls)
+            for prefix, up in prefixes:  # noqa: B007
+                if url.startswith(prefix):
+                    break
             rest = url[len(prefix) :]
             if rest:
                 return up + rest
