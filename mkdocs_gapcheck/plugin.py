@@ -64,7 +64,10 @@ def _headings(items: list[AnchorLink], out: list[render.Heading]) -> list[render
 
 def _url_parts(url: str) -> list[str]:
     """A URL's path segments, normalised as ``mkdocs.utils.get_relative_url`` does."""
-    path = posixpath.normpath("/" + url.lstrip("/"))[1:]
+    if "//" in url or "/." in "/" + url:  # empty or dot segments: normalise them
+        path = posixpath.normpath("/" + url.lstrip("/"))[1:]
+    else:  # MkDocs' own URLs: nothing to normalise but the slashes at the ends
+        path = url.strip("/")
     return path.split("/") if path else []
 
 
@@ -413,10 +416,10 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         here = _url_parts(base if "." in name else page.url)
         urls = self.urls
         # this page's folder and its parents: ("a/b/", ""), ("a/", "../"), ("", "../../")
-        prefixes = [
-            ("".join(p + "/" for p in here[:k]), "../" * (len(here) - k))
-            for k in range(len(here), -1, -1)
-        ]
+        folders = [""]
+        for part in here:
+            folders.append(folders[-1] + part + "/")
+        prefixes = [(folder, "../" * (len(here) - k)) for k, folder in enumerate(folders)][::-1]
 
         def url_for(target: str) -> str | None:
             url = urls.get(target)

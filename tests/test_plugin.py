@@ -259,3 +259,23 @@ def test_plugins_that_provide_page_sources_still_work(site, tmp_path):
     assert '<h1 id="heading">Heading</h1>' in windows
     hooked = built.output_path("hooked.md").read_text(encoding="utf-8")
     assert "<title>From the hook - Fixture</title>" in hooked and "On disk" not in hooked
+
+
+def test_url_parts_normalise_as_posixpath_does():
+    """_url_parts skips posixpath.normpath for clean URLs; on every URL of up to four segments
+    from a set with empty, dot and dot-dot segments it must give normpath's segments."""
+    import itertools
+    import posixpath
+
+    from mkdocs_gapcheck.plugin import _url_parts
+
+    segments = ["", "a", "b", ".", "..", "c.html", "x y"]
+    checked = 0
+    for k in range(5):
+        for parts in itertools.product(segments, repeat=k):
+            for url in (f"{lead}{'/'.join(parts)}{trail}" for lead in ("", "/")
+                        for trail in ("", "/")):
+                path = posixpath.normpath("/" + url.lstrip("/"))[1:]
+                assert _url_parts(url) == (path.split("/") if path else []), url
+                checked += 1
+    assert checked == 11204
