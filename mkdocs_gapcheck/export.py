@@ -75,16 +75,23 @@ def _encode(value: Any, newline: str) -> str:
     if type(value) is int:
         return int.__repr__(value)
     inner = newline + "  "
+    # Strings, most of the values, are encoded in place rather than through a call each; the
+    # pieces go to join() as lists (it would make a list of a generator first).
     if isinstance(value, list):
         if not value:
             return "[]"
-        return "[" + inner + ("," + inner).join(_encode(v, inner) for v in value) + newline + "]"
+        items = [
+            _encode_string(v) if type(v) is str else _encode(v, inner) for v in value
+        ]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         if not value:
             return "{}"
-        return "{" + inner + ("," + inner).join(
-            _encode_string(k) + ": " + _encode(v, inner) for k, v in value.items()
-        ) + newline + "}"
+        items = [
+            _encode_string(k) + ": " + (_encode_string(v) if type(v) is str else _encode(v, inner))
+            for k, v in value.items()
+        ]
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", newline)
 
 
