@@ -58,6 +58,11 @@ class FrozenRecord(Record):
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only: cannot delete {name!r}")
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # copy, deepcopy and pickle set slots one by one, which __setattr__ refuses: remake it
+        # from its fields instead (each such class takes them in ``_fields`` order)
+        return (type(self), tuple(getattr(self, name) for name in self._fields))
+
 
 class RuleInfo(FrozenRecord):
     """What a rule finds, for help texts, SARIF metadata and the reference docs."""

@@ -48,3 +48,17 @@ def test_options_and_rule_infos_are_read_only():
         del options.export  # type: ignore[misc]
     with pytest.raises(AttributeError, match="read-only"):
         RULES["orphan-page"].summary = "x"  # type: ignore[misc]
+
+
+def test_records_copy_and_pickle():
+    import copy
+    import pickle
+
+    options = Options(rules={"orphan-page": "error"}, backlinks=False)
+    page = Page("a.md", 3, line=2)
+    page.addresses.append("dr")
+    for record in (options, RULES["orphan-page"], page):
+        for clone in (copy.copy(record), copy.deepcopy(record),
+                      pickle.loads(pickle.dumps(record))):
+            assert clone == record and type(clone) is type(record)
+    assert copy.deepcopy(options).rules is not options.rules
