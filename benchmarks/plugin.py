@@ -335,31 +335,24 @@ def measure_scaling(
             configs[pages] = generate(workdir / f"scale-{pages}", pages, seed=0, nav="short")
         return configs[pages]
 
-    for small, big in pairs:
-        t_small, t_big = time_analyze([site(small), site(big)], repeats)
-        log(f"  analyze {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
-        yield Row(
-            "scaling: core.analyze, 4N / N",
-            f"{small} -> {big} pages, {repeats} runs each",
-            f"{small}: {_fmt(t_small)} ({min(t_small) / small * 1e6:.0f} us/page); "
-            f"{big}: {_fmt(t_big)} ({min(t_big) / big * 1e6:.0f} us/page); ratio of mins "
-            f"{min(t_big) / min(t_small):.2f}; the figure: median of the rounds' ratios",
-            _paired(t_small, t_big),
-            SCALING_TARGET,
-        )
-    for small, big in pairs:
-        t_small, t_big = time_render([site(small), site(big)], repeats)
-        log(f"  render {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
-        yield Row(
-            "scaling: views and backlinks, 4N / N",
-            f"{small} -> {big} pages, {repeats} runs each",
-            f"{small}: {_fmt(t_small)} ({min(t_small) / small * 1e6:.0f} us/page); "
-            f"{big}: {_fmt(t_big)} ({min(t_big) / big * 1e6:.0f} us/page); ratio of mins "
-            f"{min(t_big) / min(t_small):.2f}; every view and backlinks block of the site, "
-            "outside MkDocs; the figure: median of the rounds' ratios",
-            _paired(t_small, t_big),
-            SCALING_TARGET,
-        )
+    in_memory = (
+        ("analyze", "core.analyze", time_analyze, ""),
+        ("render", "views and backlinks", time_render,
+         "every view and backlinks block of the site, outside MkDocs; "),
+    )
+    for label, name, timer, what in in_memory:
+        for small, big in pairs:
+            t_small, t_big = timer([site(small), site(big)], repeats)
+            log(f"  {label} {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
+            yield Row(
+                f"scaling: {name}, 4N / N",
+                f"{small} -> {big} pages, {repeats} runs each",
+                f"{small}: {_fmt(t_small)} ({min(t_small) / small * 1e6:.0f} us/page); "
+                f"{big}: {_fmt(t_big)} ({min(t_big) / big * 1e6:.0f} us/page); ratio of mins "
+                f"{min(t_big) / min(t_small):.2f}; {what}the figure: median of the rounds' ratios",
+                _paired(t_small, t_big),
+                SCALING_TARGET,
+            )
     for small, big in event_pairs:
         totals: dict[int, list[float]] = {small: [], big: []}
         rests: dict[int, list[float]] = {small: [], big: []}
