@@ -9,7 +9,6 @@ error level, 2 it could not run (the reason is one line on stderr).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import shlex
 import sys
@@ -72,17 +71,8 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
         paths = page_paths(site)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    # Parsing allocates hundreds of thousands of short-lived YAML nodes and keeps tens of
-    # thousands of model objects, with almost no cycles (4 on a 10,000-page site): the cyclic
-    # GC would only rescan them, about a tenth of the run. Restored for callers that go on.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        # links between pages and titles from headings feed only views and exports
-        model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views)
-    finally:
-        if collecting:
-            gc.enable()
+    # links between pages and titles from headings feed only views and exports
+    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views)
     return Run(site, model)
 
 

@@ -7,7 +7,6 @@ build in the same process (``mkdocs serve``) sees only the current sources.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import posixpath
@@ -190,15 +189,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 return raw
             return source.text
 
-        # Parsing makes many short-lived objects and almost no cycles: without this, they
-        # trigger collections that rescan everything MkDocs holds (the CLI does the same).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
-        finally:
-            if collecting:
-                gc.enable()
+        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             files.append(File.generated(config, CSS_URI, content=_stylesheet()))
