@@ -325,7 +325,7 @@ def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
 
 # Module functions with the position passed along, not closures over it: two closures that
 # call each other are a reference cycle, which would keep every page's lines alive until the
-# cyclic GC runs (and the CLI and plugin pause it while they parse).
+# cyclic GC runs (and core.analyze_paths pauses it while it parses).
 def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
              ) -> tuple[dict[str, Any], dict[str, tuple[int, Any]], int]:
     out: dict[str, Any] = {}

@@ -226,7 +226,7 @@ def test_fast_reader_leaves_the_rest_to_pyyaml(text):
 
 @pytest.mark.parametrize("text", [*SIMPLE, "a: [1, 2]\nb: |\n  text\n", "a: 1\na: 2\n"])
 def test_reading_front_matter_leaves_no_reference_cycles(text):
-    """The CLI and the plugin pause the cyclic GC while they parse: anything a page's front
+    """core.analyze_paths pauses the cyclic GC while it parses: anything a page's front
     matter left in a cycle (its lines, its nodes) would stay in memory until the end."""
     import gc
 
