@@ -156,13 +156,8 @@ class View(Record):
         #: the grid's links to rows
         self.row_ids: set[str] = set() if row_ids is None else row_ids
         #: the build's memo, shared by the views of all its pages (one is made if none is given)
-        self.memo = Memo(model, options, headings) if memo is None else memo
+        self.memo: Memo = Memo(model, options, headings) if memo is None else memo
         self._hrefs: dict[tuple[str, str | None], str | None] = {}
-
-    @property
-    def shared(self) -> Memo:
-        assert self.memo is not None
-        return self.memo
 
     def href(self, path: str, anchor: str | None = None) -> str | None:
         """The escaped link from this page to a docs page (and anchor); None if not built."""
@@ -175,7 +170,7 @@ class View(Record):
 
     def gap_href(self, gap: Gap) -> str | None:
         """The escaped link to where a gap is defined."""
-        return self.href(gap.page, self.shared.anchor(gap))
+        return self.href(gap.page, self.memo.anchor(gap))
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +300,7 @@ def select_gaps(view: View, filters: dict[str, str]) -> list[Gap]:
 
 def _addressing_links(view: View, paths: Iterable[str]) -> list[str]:
     items = []
-    memo = view.shared
+    memo = view.memo
     for path in paths:
         opening, text, closing = memo.addressing(path)
         items.append(opening + _a(view.href(path), text, hover=True) + closing)
@@ -367,7 +362,7 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
     model = view.model
     rows = []
     for gap in gaps:
-        state = view.shared.state(gap)
+        state = view.memo.state(gap)
         row_id = _row_id(gap)
         id_attr = "" if row_id in view.row_ids else f' id="{esc(row_id)}"'
         view.row_ids.add(row_id)
@@ -382,8 +377,8 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
             status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
         rows.append(
             f'<tr{id_attr} class="{classes}">'
-            f'<td class="gapcheck-gap">{_a(view.gap_href(gap), view.shared.gap_text(gap))}</td>'
-            f"<td>{view.shared.badge(gap.severity)}</td>"
+            f'<td class="gapcheck-gap">{_a(view.gap_href(gap), view.memo.gap_text(gap))}</td>'
+            f"<td>{view.memo.badge(gap.severity)}</td>"
             f"<td>{esc(gap.effort) if gap.effort else _dash()}</td>"
             f"<td>{esc(gap.timing) if gap.timing else _dash()}</td>"
             f"<td>{status}</td>"
@@ -427,7 +422,7 @@ def render_grid(view: View, filters: dict[str, str]) -> str:
     rows = []
     for severity in severities:
         classes = severity_classes(model, severity)
-        tds = [f'<th scope="row">{view.shared.badge(severity)}</th>']
+        tds = [f'<th scope="row">{view.memo.badge(severity)}</th>']
         total = 0
         for effort in efforts:
             found = cells.get((severity.lower(), effort), [])
@@ -446,11 +441,11 @@ def render_grid(view: View, filters: dict[str, str]) -> str:
 
 
 def _grid_link(view: View, gap: Gap) -> str:
-    state = view.shared.state(gap)
+    state = view.memo.state(gap)
     cls = "gapcheck-flagged" if state in ("unaddressed", "inactive", "partial") else ""
     row_id = _row_id(gap)
     href = "#" + esc(row_id) if row_id in view.row_ids else view.gap_href(gap)
-    return _a(href, view.shared.gap_text(gap), cls)
+    return _a(href, view.memo.gap_text(gap), cls)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,7 +470,7 @@ def render_coverage(view: View, filters: dict[str, str]) -> str:
         severities = [s for s in severities if s.lower() in wanted]
     counts: dict[str, list[int]] = {s.lower(): [0, 0, 0, 0] for s in severities}
     for gap in gaps:
-        state = view.shared.state(gap)
+        state = view.memo.state(gap)
         row = counts.setdefault(gap.severity.lower(), [0, 0, 0, 0])
         row[0] += 1
         if state == "accepted":
@@ -489,7 +484,7 @@ def render_coverage(view: View, filters: dict[str, str]) -> str:
     for severity in severities:
         row = counts[severity.lower()]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
-        rows.append(_coverage_row(view.shared.badge(severity), row, ""))
+        rows.append(_coverage_row(view.memo.badge(severity), row, ""))
     rows.append(_coverage_row("Total", totals, ' class="gapcheck-total"'))
     return _table(
         "coverage", ("Severity", "Gaps", "Addressed", "Not addressed", "Accepted", "Addressed %"),
@@ -543,7 +538,7 @@ def render_index(view: View, filters: dict[str, str]) -> str:
 
 def _gap_links(view: View, page: Page) -> str:
     items = []
-    memo = view.shared
+    memo = view.memo
     for gid in page.addresses:
         gap = view.model.gap(gid)
         if gap is None:
@@ -555,7 +550,7 @@ def _gap_links(view: View, page: Page) -> str:
 
 
 def _linked_from(view: View, page: Page) -> str:
-    page_text = view.shared.page_text
+    page_text = view.memo.page_text
     items = [f"<li>{_a(view.href(p), page_text(p))}</li>" for p in page.linked_from]
     return f'<ul class="gapcheck-links gapcheck-inline">{"".join(items)}</ul>' if items \
         else _dash()
@@ -585,7 +580,7 @@ def _adr_table(view: View, pages: list[Page], caption: str) -> str:
         rows.append(
             f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
             f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _dash()}</td>'
-            f"<td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
+            f"<td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
             f"<td>{status}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _dash()}'
             "</td>"
@@ -608,7 +603,7 @@ def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
             if age > limit:
                 tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
         rows.append(
-            f"<tr><td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
+            f"<tr><td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _dash()}</td>'
             f'<td class="gapcheck-nowrap">{tested}</td>'
             f"{_tail(view, page)}</tr>"
@@ -635,7 +630,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
     head += ["Addresses", "Linked from"]
     rows = []
     for page in ordered:
-        cells = [f"<td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"]
+        cells = [f"<td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"]
         if show_period:
             period = esc(page.period) if page.period else _dash()
             cells.insert(0, f'<td class="gapcheck-nowrap">{period}</td>')
@@ -649,7 +644,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
 
 def _plan_table(view: View, pages: list[Page], caption: str) -> str:
     rows = [
-        f"<tr><td>{_a(view.href(page.path), view.shared.page_text(page.path))}</td>"
+        f"<tr><td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
         f"{_tail(view, page)}</tr>"
         for page in pages
     ]
@@ -687,14 +682,14 @@ def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
     """The block under a gap's heading: the pages that address it, or a flag if none do."""
     parts = []
     for gap in gaps:
-        state = view.shared.state(gap)
+        state = view.memo.state(gap)
         links = _addressing_links(view, gap.addressed_by)
-        label = f"{view.shared.gap_text(gap)} is addressed by" if len(gaps) > 1 else "Addressed by"
+        label = f"{view.memo.gap_text(gap)} is addressed by" if len(gaps) > 1 else "Addressed by"
         body = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + \
             _state_flag(gap, state, view)
         parts.append(
             f'<div class="gapcheck-line"><span class="gapcheck-label">{label}</span> '
-            f"{view.shared.badge(gap.severity)} {body}</div>"
+            f"{view.memo.badge(gap.severity)} {body}</div>"
         )
     return f'<div class="gapcheck gapcheck-backlinks">{"".join(parts)}</div>'
 
@@ -706,8 +701,8 @@ def page_backlinks(view: View, page: Page) -> str:
         gap = view.model.gap(gid)
         if gap is None:
             continue
-        items.append(f"<li>{view.shared.badge(gap.severity)} "
-                     f"{_a(view.gap_href(gap), view.shared.gap_text(gap))}</li>")
+        items.append(f"<li>{view.memo.badge(gap.severity)} "
+                     f"{_a(view.gap_href(gap), view.memo.gap_text(gap))}</li>")
     if not items:
         return ""
     note = ""
@@ -768,7 +763,7 @@ def insert_backlinks(
         gap = view.model.gap(gid)
         if gap is None or gap.page != page.path:
             continue
-        anchor = view.shared.anchor(gap)
+        anchor = view.memo.anchor(gap)
         if anchor is not None:
             grouped.setdefault(anchor, []).append(gap)
     for anchor, gaps in grouped.items():
