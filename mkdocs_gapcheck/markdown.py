@@ -166,8 +166,14 @@ def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str,
     return name, filters, None
 
 
+#: a character that starts an attribute list, a link or emphasis; most headings have none
+_HEADING_MARKUP = re.compile(r"[{\[*_`~]").search
+
+
 def plain_heading(text: str) -> str:
     """A heading's text as a reader sees it: no attribute list, links or emphasis markup."""
+    if _HEADING_MARKUP(text) is None:
+        return text.strip()
     text = _ATTR_LIST_RE.sub("", text)
     text = _INLINE_LINK_RE.sub(r"\1", text)
     for _ in range(3):  # nested emphasis, **`code`**
@@ -226,7 +232,7 @@ def _links(source: str, code: _CodeMap) -> list[str]:
         if start and source[start - 1] == "!":
             match = search(source, start + 1)  # an image; a link may start inside its text
             continue
-        if not code.in_code(start):
+        if not (code.has_ticks or code.has_fences) or not code.in_code(start):
             found.append(match["target"])
         match = search(source, match.end())
     if "]:" in source:  # the anchored pattern is tried on every line: only when it can match
@@ -243,12 +249,15 @@ def resolve_link(page: str, target: str, folder: list[str] | None = None) -> str
     its cost (a site has thousands of links): segments are walked once. ``folder``, the
     page's folder as segments, saves splitting ``page`` again for each of its links.
     """
-    if ".md" not in target or target.startswith(("#", "//")) or _SCHEME_RE.match(target):
+    if ".md" not in target or target.startswith(("#", "//")):
         return None
-    for stop in ("#", "?"):
-        cut = target.find(stop)
-        if cut >= 0:
-            target = target[:cut]
+    if ":" in target and _SCHEME_RE.match(target):  # the pattern only when it can match
+        return None
+    if "#" in target or "?" in target:
+        for stop in ("#", "?"):
+            cut = target.find(stop)
+            if cut >= 0:
+                target = target[:cut]
     if "%" in target:
         target = unquote(target)
     if not target.endswith(".md"):

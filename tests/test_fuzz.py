@@ -281,8 +281,15 @@ def test_core_front_matter_values_are_pyyamls(data):
     assert same_value(fm.data, want), (fm.data, want)
 
 
+def html_escape_all(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
 _LINK_SEGMENTS = st.sampled_from(
-    ["..", ".", "", "a", "b", "c.md", "x%20y.md", "%2e%2e", "e.md#f", "g.md?h=1#i", ".md", "q#r"]
+    ["..", ".", "", "a", "b", "c.md", "x%20y.md", "%2e%2e", "e.md#f", "g.md?h=1#i", ".md", "q#r",
+     "s:t.md", "mailto:u.md", "v:"]
 )
 
 
@@ -313,6 +320,53 @@ def test_links_resolve_as_normpath_does(page, segments, absolute):
                 want = None
     assert resolve_link(page, target) == want
     assert resolve_link(page, target, page.split("/")[:-1]) == want
+
+
+_MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("ab &<>\"'{}[]()*_`~#:.!\n\t-")), max_size=40)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(st.one_of(_MARKUP_TEXT, st.text(max_size=20), st.integers()))
+def test_esc_fast_path_equals_html_escape(value):
+    """esc skips html.escape when nothing needs escaping; the result must not change."""
+    import html
+
+    from mkdocs_gapcheck.render import esc
+
+    count_case("test_fuzz::esc equals html.escape")
+    assert esc(value) == html.escape(str(value), quote=True)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(_MARKUP_TEXT)
+def test_plain_heading_fast_path_equals_full_path(text):
+    """plain_heading returns headings without markup characters stripped only; the full
+    substitutions must give the same text for them."""
+    from mkdocs_gapcheck import markdown
+
+    count_case("test_fuzz::plain heading fast path")
+    full = markdown._ATTR_LIST_RE.sub("", text)
+    full = markdown._INLINE_LINK_RE.sub(r"\1", full)
+    for _ in range(3):
+        stripped = markdown._EMPHASIS_RE.sub(lambda m: m[2] if m[2] is not None else m[4], full)
+        if stripped == full:
+            break
+        full = stripped
+    assert markdown.plain_heading(text) == full.strip()
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=HEALTH)
+@given(st.lists(st.tuples(_MARKUP_TEXT.map(html_escape_all), st.booleans()), max_size=8))
+def test_backlinks_text_equals_tags_replaced_by_spaces(parts):
+    """backlinks_text joins the text runs between tags; on HTML whose attribute values are
+    escaped (as every block's are) that is the text with each tag replaced by a space."""
+    from mkdocs_gapcheck.render import _TAG_RE, backlinks_text
+
+    count_case("test_fuzz::backlinks text")
+    block = "<div>" + "".join(
+        f'<a href="x" title="{text}">{text}</a>' if tagged else text for text, tagged in parts
+    ) + "</div>"
+    assert backlinks_text(block) == " ".join(_TAG_RE.sub(" ", block).split())
 
 
 # --- plugin ----------------------------------------------------------------------------------
