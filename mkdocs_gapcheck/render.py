@@ -142,7 +142,7 @@ class View(Record):
     """What the views of one page need: the model, and the site's links seen from that page."""
 
     _fields = ("model", "options", "page", "url_for", "headings", "row_ids", "memo")
-    __slots__ = (*_fields, "_hrefs")
+    __slots__ = (*_fields, "_hrefs", "_page_links", "_gap_links", "_addressing")
 
     def __init__(
         self,
@@ -165,6 +165,11 @@ class View(Record):
         #: the build's memo, shared by the views of all its pages (one is made if none is given)
         self.memo: Memo = Memo(model, options, headings) if memo is None else memo
         self._hrefs: dict[tuple[str, str | None], str | None] = {}
+        # Links as this page shows them, made once per view: a site-wide view links each
+        # addressing page and each gap from many rows.
+        self._page_links: dict[str, str] = {}
+        self._gap_links: dict[str, str] = {}
+        self._addressing: dict[str, str] = {}
 
     def href(self, path: str, anchor: str | None = None) -> str | None:
         """The escaped link from this page to a docs page (and anchor); None if not built."""
@@ -178,6 +183,30 @@ class View(Record):
     def gap_href(self, gap: Gap) -> str | None:
         """The escaped link to where a gap is defined."""
         return self.href(gap.page, self.memo.anchor(gap))
+
+    def page_link(self, path: str) -> str:
+        """A link to a docs page, its escaped title as text (a span if it is not built)."""
+        found = self._page_links.get(path)
+        if found is None:
+            found = self._page_links[path] = _a(self.href(path), self.memo.page_text(path))
+        return found
+
+    def gap_link(self, gap: Gap) -> str:
+        """A link to where a gap is defined, its escaped title as text."""
+        found = self._gap_links.get(gap.id)
+        if found is None:
+            found = self._gap_links[gap.id] = _a(self.gap_href(gap), self.memo.gap_text(gap))
+        return found
+
+    def addressing_item(self, path: str) -> str:
+        """An addressing page's list item: its kind, its status if inactive, its link."""
+        found = self._addressing.get(path)
+        if found is None:
+            opening, text, closing = self.memo.addressing(path)
+            found = self._addressing[path] = (
+                opening + _a(self.href(path), text, hover=True) + closing
+            )
+        return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,12 +335,8 @@ def select_gaps(view: View, filters: dict[str, str]) -> list[Gap]:
 
 
 def _addressing_links(view: View, paths: Iterable[str]) -> list[str]:
-    items = []
-    memo = view.memo
-    for path in paths:
-        opening, text, closing = memo.addressing(path)
-        items.append(opening + _a(view.href(path), text, hover=True) + closing)
-    return items
+    item = view.addressing_item
+    return [item(path) for path in paths]
 
 
 def _flag(text: str, title: str = "") -> str:
@@ -384,7 +409,7 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
             status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
         rows.append(
             f'<tr{id_attr} class="{classes}">'
-            f'<td class="gapcheck-gap">{_a(view.gap_href(gap), view.memo.gap_text(gap))}</td>'
+            f'<td class="gapcheck-gap">{view.gap_link(gap)}</td>'
             f"<td>{view.memo.badge(gap.severity)}</td>"
             f"<td>{esc(gap.effort) if gap.effort else _dash()}</td>"
             f"<td>{esc(gap.timing) if gap.timing else _dash()}</td>"
@@ -551,14 +576,14 @@ def _gap_links(view: View, page: Page) -> str:
         if gap is None:
             continue  # unknown-gap is reported; there is nothing to link to
         items.append(
-            f"<li>{memo.badge(gap.severity)} {_a(view.gap_href(gap), memo.gap_text(gap))}</li>"
+            f"<li>{memo.badge(gap.severity)} {view.gap_link(gap)}</li>"
         )
     return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
 
 
 def _linked_from(view: View, page: Page) -> str:
-    page_text = view.memo.page_text
-    items = [f"<li>{_a(view.href(p), page_text(p))}</li>" for p in page.linked_from]
+    link = view.page_link
+    items = [f"<li>{link(p)}</li>" for p in page.linked_from]
     return f'<ul class="gapcheck-links gapcheck-inline">{"".join(items)}</ul>' if items \
         else _dash()
 
@@ -587,7 +612,7 @@ def _adr_table(view: View, pages: list[Page], caption: str) -> str:
         rows.append(
             f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
             f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _dash()}</td>'
-            f"<td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
+            f"<td>{view.page_link(page.path)}</td>"
             f"<td>{status}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _dash()}'
             "</td>"
@@ -610,7 +635,7 @@ def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
             if age > limit:
                 tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
         rows.append(
-            f"<tr><td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
+            f"<tr><td>{view.page_link(page.path)}</td>"
             f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _dash()}</td>'
             f'<td class="gapcheck-nowrap">{tested}</td>'
             f"{_tail(view, page)}</tr>"
@@ -637,7 +662,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
     head += ["Addresses", "Linked from"]
     rows = []
     for page in ordered:
-        cells = [f"<td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"]
+        cells = [f"<td>{view.page_link(page.path)}</td>"]
         if show_period:
             period = esc(page.period) if page.period else _dash()
             cells.insert(0, f'<td class="gapcheck-nowrap">{period}</td>')
@@ -651,7 +676,7 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
 
 def _plan_table(view: View, pages: list[Page], caption: str) -> str:
     rows = [
-        f"<tr><td>{_a(view.href(page.path), view.memo.page_text(page.path))}</td>"
+        f"<tr><td>{view.page_link(page.path)}</td>"
         f"{_tail(view, page)}</tr>"
         for page in pages
     ]
@@ -709,7 +734,7 @@ def page_backlinks(view: View, page: Page) -> str:
         if gap is None:
             continue
         items.append(f"<li>{view.memo.badge(gap.severity)} "
-                     f"{_a(view.gap_href(gap), view.memo.gap_text(gap))}</li>")
+                     f"{view.gap_link(gap)}</li>")
     if not items:
         return ""
     note = ""
