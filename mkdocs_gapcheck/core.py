@@ -151,12 +151,17 @@ def _analyze(
         page.page.markers = body.markers
         if body.links:
             segments = path.split("/")[:-1]
-            resolved = (markdown.resolve_link(path, t, segments) for t in body.links)
-            page.page.links = [target for target in resolved if target]
+            links = page.page.links
+            for target in body.links:
+                resolved = markdown.resolve_link(path, target, segments)
+                if resolved:
+                    links.append(resolved)
         if page.page.title is None:
             page.page.title = body.title
-        problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)
-        problems.extend((path, "unknown-marker", line, msg) for line, msg in body.problems)
+        if page.problems:
+            problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)
+        if body.problems:
+            problems.extend((path, "unknown-marker", line, msg) for line, msg in body.problems)
         parsed.append(page)
 
     pages: dict[str, Page] = {p.page.path: p.page for p in parsed}

@@ -268,6 +268,20 @@ def resolve_link(page: str, target: str, folder: list[str] | None = None) -> str
         parts = folder.copy()
     else:
         parts = page.split("/")[:-1]
+    # Most links are "name.md", "sub/name.md" or "../../dir/name.md": count the leading "../"
+    # and join. Any other dot or empty segment takes the walk below.
+    up = 0
+    while target.startswith("../", up):
+        up += 3
+    rest = target[up:]
+    if "//" not in rest and "/." not in "/" + rest and not rest.startswith("/"):
+        up //= 3
+        if up > len(parts):
+            return None  # above docs_dir
+        if up:
+            del parts[len(parts) - up :]
+        parts.append(rest)
+        return "/".join(parts)
     for part in target.split("/"):
         if part == "..":
             if not parts:
