@@ -88,14 +88,15 @@ def analyze(
 
 def analyze_paths(
     paths: Iterable[str],
-    read: Callable[[str], bytes | str],
+    read: Callable[[str], bytes | str | frontmatter.Source],
     options: Options,
     *,
     nav: Sequence[str] = (),
     on: dt.date | None = None,
     views: bool = True,
 ) -> Model:
-    """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content.
+    """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
+    raw or already decoded (:func:`frontmatter.decode`).
 
     Each page's text is dropped once its front matter and body are read, so a run holds one
     page's text at a time instead of the whole site's: on 10,000 pages that is most of the
@@ -117,7 +118,7 @@ def analyze_paths(
 
 def _analyze(
     paths: Iterable[str],
-    read: Callable[[str], bytes | str],
+    read: Callable[[str], bytes | str | frontmatter.Source],
     options: Options,
     nav: Sequence[str],
     on: dt.date | None,

@@ -113,8 +113,11 @@ class Source(Record):
         self.encoding_error_line = encoding_error_line
 
 
-def decode(raw: bytes | str) -> Source:
-    """Decode a page as MkDocs does (UTF-8, BOM allowed) without ever raising."""
+def decode(raw: bytes | str | Source) -> Source:
+    """Decode a page as MkDocs does (UTF-8, BOM allowed) without ever raising; a page that is
+    decoded already (a :class:`Source`) is returned as it is."""
+    if isinstance(raw, Source):
+        return raw
     error = None
     line = 1
     if isinstance(raw, bytes):

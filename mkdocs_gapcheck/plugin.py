@@ -29,7 +29,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
 from .core import analyze_paths, nav_paths
-from .frontmatter import decode
+from .frontmatter import Source, decode
 from .model import Model
 from .options import (
     DEFAULT_EFFORTS,
@@ -178,16 +178,14 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             return None
         pages = {file.src_uri: file for file in files.documentation_pages()}
 
-        def read(path: str) -> bytes | str:  # one page at a time: no copy of the whole site
+        def read(path: str) -> Source:  # one page at a time: no copy of the whole site
             file = pages[path]
-            raw = file.content_bytes
-            source = decode(raw)
+            source = decode(file.content_bytes)
             if source.encoding_error:
                 # MkDocs would stop with a traceback; build the page with the bad bytes replaced
                 # and let the bad-encoding finding say where they are.
                 file.content_string = source.text
-                return raw
-            return source.text
+            return source
 
         self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
         self._report(self.model)
