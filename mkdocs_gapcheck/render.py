@@ -81,7 +81,7 @@ class Memo:
         self._badges: dict[str, str] = {}
         self._anchors: dict[str, str | None] = {}
         self._states: dict[str, str] = {}
-        self._addressing: dict[str, tuple[str, str, str]] = {}
+        self._addressing: dict[str, str] = {}
 
     def page_text(self, path: str) -> str:
         """The escaped title of a page."""
@@ -119,8 +119,9 @@ class Memo:
             found = self._states[gap.id] = gap_state(gap, self.model, self.options)
         return found
 
-    def addressing(self, path: str) -> tuple[str, str, str]:
-        """An addressing page's list item around its link: (opening, escaped title, closing)."""
+    def addressing(self, path: str) -> str:
+        """How an addressing page's list item opens: its kind and, if it is inactive, its
+        status (the link, which depends on the page shown, follows; see View.addressing_item)."""
         found = self._addressing.get(path)
         if found is None:
             page = self.model.pages[path]
@@ -134,7 +135,7 @@ class Memo:
                     f'title="does not count as coverage">{esc(page.status or "inactive")}:'
                     "</span> "
                 )
-            found = self._addressing[path] = (opening, self.page_text(path), "</li>")
+            found = self._addressing[path] = opening
         return found
 
 
@@ -202,10 +203,8 @@ class View(Record):
         """An addressing page's list item: its kind, its status if inactive, its link."""
         found = self._addressing.get(path)
         if found is None:
-            opening, text, closing = self.memo.addressing(path)
-            found = self._addressing[path] = (
-                opening + _a(self.href(path), text, hover=True) + closing
-            )
+            link = _a(self.href(path), self.memo.page_text(path), hover=True)
+            found = self._addressing[path] = f"{self.memo.addressing(path)}{link}</li>"
         return found
 
 
