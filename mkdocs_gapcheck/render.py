@@ -567,16 +567,19 @@ def render_index(view: View, filters: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _gap_links(view: View, page: Page) -> str:
+def _addressed_items(view: View, page: Page) -> list[str]:
+    """A list item per gap the page addresses: its severity badge and a link to it."""
     items = []
-    memo = view.memo
     for gid in page.addresses:
         gap = view.model.gap(gid)
         if gap is None:
             continue  # unknown-gap is reported; there is nothing to link to
-        items.append(
-            f"<li>{memo.badge(gap.severity)} {view.gap_link(gap)}</li>"
-        )
+        items.append(f"<li>{view.memo.badge(gap.severity)} {view.gap_link(gap)}</li>")
+    return items
+
+
+def _gap_links(view: View, page: Page) -> str:
+    items = _addressed_items(view, page)
     return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
 
 
@@ -727,13 +730,7 @@ def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
 
 def page_backlinks(view: View, page: Page) -> str:
     """The block at the top of a page that addresses gaps: each gap, its severity, a link."""
-    items = []
-    for gid in page.addresses:
-        gap = view.model.gap(gid)
-        if gap is None:
-            continue
-        items.append(f"<li>{view.memo.badge(gap.severity)} "
-                     f"{view.gap_link(gap)}</li>")
+    items = _addressed_items(view, page)
     if not items:
         return ""
     note = ""
