@@ -87,6 +87,9 @@ class _CodeMap:
         # a one-character test is a memchr, 30 times faster than a three-character one
         self.has_ticks = "`" in text
         self.has_fences = (self.has_ticks and "```" in text) or ("~" in text and "~~~" in text)
+        #: whether anything can be code: if not, in_code is always False (callers on hot
+        #: loops test this before paying for the call)
+        self.has_code = self.has_ticks or self.has_fences
         self._fenced: list[tuple[int, int]] | None = None
         self._starts: list[int] = []
         self._inline: dict[int, list[tuple[int, int]]] = {}
@@ -232,12 +235,12 @@ def _links(source: str, code: _CodeMap) -> list[str]:
         if start and source[start - 1] == "!":
             match = search(source, start + 1)  # an image; a link may start inside its text
             continue
-        if not (code.has_ticks or code.has_fences) or not code.in_code(start):
+        if not (code.has_code and code.in_code(start)):
             found.append(match["target"])
         match = search(source, match.end())
     if "]:" in source:  # the anchored pattern is tried on every line: only when it can match
         for match in _REFDEF_RE.finditer(source):
-            if not code.in_code(match.start()):
+            if not (code.has_code and code.in_code(match.start())):
                 found.append(match["target"])
     return found
 
