@@ -175,8 +175,13 @@ _HEADING_MARKUP = re.compile(r"[{\[*_`~]").search
 
 def plain_heading(text: str) -> str:
     """A heading's text as a reader sees it: no attribute list, links or emphasis markup."""
-    if _HEADING_MARKUP(text) is None:
+    if _HEADING_MARKUP(text) is None:  # most headings: nothing to strip
         return text.strip()
+    return _strip_markup(text).strip()
+
+
+def _strip_markup(text: str) -> str:
+    """``text`` without an attribute list at its end, with links as their text, unemphasised."""
     text = _ATTR_LIST_RE.sub("", text)
     text = _INLINE_LINK_RE.sub(r"\1", text)
     for _ in range(3):  # nested emphasis, **`code`**
@@ -184,7 +189,7 @@ def plain_heading(text: str) -> str:
         if stripped == text:
             break
         text = stripped
-    return text.strip()
+    return text
 
 
 def scan(
