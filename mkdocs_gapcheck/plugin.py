@@ -78,6 +78,31 @@ def _url_parts(url: str) -> list[str]:
 _SLOT_RE = re.compile(r"!--gapcheck-slot-(?P<nonce>[0-9a-f]+)-(?P<n>\d+)--(?:&gt;|>)")
 
 
+def _swap_in_blocks(content: str, written: str, swaps: list[tuple[int, int, str, str]]) -> str:
+    """Each backlinks block in place of its text (``GapcheckPlugin._put_backlinks_text``).
+
+    ``written`` is the content the search plugins were given: if it is still the page's
+    content, the texts are where they were put. If a plugin between changed it, each text
+    is found again, and replaced only where it is found once (a text found twice could be the
+    page's own words); a text not replaced stays, so the page keeps the words.
+    """
+    if content is written or content == written:
+        pieces: list[str] = []
+        last = 0
+        for start, end, _, block in swaps:
+            pieces.append(content[last:start])
+            pieces.append(block)
+            last = end
+        pieces.append(content[last:])
+        return "".join(pieces)
+    for _, _, text, block in swaps:
+        if content.count(text) == 1:
+            content = content.replace(text, block, 1)
+        else:
+            log.debug("gapcheck: a backlinks block stays as text: the page changed after search")
+    return content
+
+
 def _slots_in(text: str) -> list[tuple[int, int, int, int, bool, re.Match[str]]]:
     """Each slot in ``text``: (start, end) of the token, (start, end) of the paragraph it is
     alone in (else the token's again), whether it was escaped in code, and the match."""
@@ -149,8 +174,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.rendered: dict[str, Page] = {}
         #: per page: its heading anchors, (id, text), in page order
         self.headings: dict[str, list[render.Heading]] = {}
-        #: per page: (stand-in paragraph, backlinks block) swapped in after the search plugins
-        self.backlinks: dict[str, list[tuple[str, str]]] = {}
+        #: per page: the content given to the search plugins, and where in it each backlinks
+        #: block's text is, as (start, end, text, block): swapped in after the search plugins
+        self.backlinks: dict[str, tuple[str, list[tuple[int, int, str, str]]]] = {}
         self.memo: render.Memo | None = None
         # A slot token no author writes by chance; it never reaches the output.
         self.nonce = os.urandom(4).hex()
@@ -336,8 +362,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         pieces.append(text[last:])
         return "".join(pieces)
 
-    # Before the search plugins (priority 0), which index page.content: backlinks go in as a
-    # paragraph of their text (see _stand_in), views not at all (see below).
+    # Before the search plugins (priority 0), which index page.content: backlinks go in as
+    # their bare text (see _put_backlinks_text), views not at all (see below).
     @event_priority(50)
     def _on_page_context_before_search(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
@@ -349,7 +375,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         content = self._fill_slots(page.content, page, views=False)
         info = self.model.pages.get(uri)
         if self.options.backlinks and info is not None and (info.gaps or info.addresses):
-            content = render.insert_backlinks(self._view(page), content, self._stand_in(uri))
+            placed = render.backlinks_at(self._view(page), content)
+            if placed:
+                content = self._put_backlinks_text(uri, content, placed)
         page.content = content
         return None
 
@@ -366,32 +394,40 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         if self.model is None or page.content is None:
             return None
         content = page.content
-        for paragraph, block in self.backlinks.pop(page.file.src_uri, ()):
-            content = content.replace(paragraph, block, 1)
+        pending = self.backlinks.pop(page.file.src_uri, None)
+        if pending is not None:
+            content = _swap_in_blocks(content, *pending)
         page.content = self._fill_slots(content, page, views=True)
         return None
 
     on_page_context = CombinedEvent(_on_page_context_before_search, _on_page_context_after_search)
 
-    def _stand_in(self, uri: str) -> Callable[[str], str]:
-        """What goes into page.content for a backlinks block: a paragraph of its text.
+    def _put_backlinks_text(self, uri: str, content: str, placed: list[tuple[int, str]]) -> str:
+        """``content`` with the text of each backlinks block where the block goes; the blocks
+        replace their text after the search plugins (``_swap_in_blocks``).
 
-        The search plugin indexes page.content with Python's HTML parser, which pays for every
-        tag: a block's badges, lists and links (about 12 tags) cost more than inserting it.
-        Its text is what search needs; the block itself replaces it after the search plugins.
+        The search plugins index page.content with Python's HTML parser, which pays for every
+        tag: a block's badges, lists and links (about 12 tags) cost more than inserting it, and
+        even a wrapping paragraph (two tags) cost 10% of the plugin's whole overhead. The text
+        is what search needs, and bare text (its HTML escapes kept) costs the parser nothing
+        but the text.
         """
-        pending = self.backlinks.setdefault(uri, [])
-
-        def stand_in(block: str) -> str:
-            text = render.backlinks_text(block)
-            paragraph = (
-                f'<p class="gapcheck-backlinks-text" data-gapcheck="{self.nonce}-'
-                f'{len(pending)}">{text}</p>'
-            )
-            pending.append((paragraph, block))
-            return paragraph
-
-        return stand_in
+        pieces: list[str] = []
+        swaps: list[tuple[int, int, str, str]] = []
+        last = size = 0
+        for at, block in placed:
+            before = content[last:at]
+            text = "\n" + render.backlinks_text(block) + "\n"
+            pieces.append(before)
+            pieces.append(text)
+            size += len(before)
+            swaps.append((size, size + len(text), text, block))
+            size += len(text)
+            last = at
+        pieces.append(content[last:])
+        written = "".join(pieces)
+        self.backlinks[uri] = (written, swaps)
+        return written
 
     def _url_for(self, page: Page) -> Callable[[str], str | None]:
         """``url_for`` of the views of ``page``: the URL of a docs page relative to ``page``

@@ -778,18 +778,12 @@ def backlinks_text(block: str) -> str:
     return " ".join(" ".join(_TEXT_RE.findall(block)).split())
 
 
-def insert_backlinks(
-    view: View, content: str, stand_in: Callable[[str], str] | None = None
-) -> str:
-    """Backlinks into a page's HTML: under each gap's heading, and at the top (after the H1).
-
-    ``stand_in``, if given, maps each block to what is inserted in its place (the plugin puts a
-    paragraph of the block's text there, for the search index, and the block itself into the
-    written page).
-    """
+def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
+    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block): under
+    each gap's heading, and at the top (after the H1) the gaps the page addresses."""
     page = view.model.pages.get(view.page)
     if page is None:
-        return content
+        return []
     inserts: dict[int, list[str]] = {}
     grouped: dict[str, list[Gap]] = {}
     for gid in page.gaps:
@@ -810,7 +804,18 @@ def insert_backlinks(
             close = content.find("</h1>")
             end = close + len("</h1>") if close >= 0 else 0
         inserts.setdefault(end, []).insert(0, top)
-    for at in sorted(inserts, reverse=True):
-        blocks = inserts[at] if stand_in is None else [stand_in(b) for b in inserts[at]]
-        content = content[:at] + "".join(blocks) + content[at:]
-    return content
+    return [(at, block) for at in sorted(inserts) for block in inserts[at]]
+
+
+def insert_backlinks(view: View, content: str) -> str:
+    """``content`` with the page's backlinks blocks in (see ``backlinks_at``)."""
+    pieces: list[str] = []
+    last = 0
+    for at, block in backlinks_at(view, content):
+        pieces.append(content[last:at])
+        pieces.append(block)
+        last = at
+    if not pieces:
+        return content
+    pieces.append(content[last:])
+    return "".join(pieces)

@@ -261,6 +261,48 @@ def test_plugins_that_provide_page_sources_still_work(site, tmp_path):
     assert "<title>From the hook - Fixture</title>" in hooked and "On disk" not in hooked
 
 
+def test_backlinks_survive_a_plugin_that_changes_the_content_during_search(site, tmp_path):
+    """The backlinks go to the search plugins as bare text and are swapped for their blocks
+    afterwards, by position while page.content is what gapcheck gave them. A plugin between
+    the two that changes the content sends the swap to finding each text: a text found once is
+    replaced, one found twice (it may be the page's own words) stays as text."""
+    hook = tmp_path / "hook.py"
+    hook.write_text(
+        "from mkdocs.plugins import event_priority\n"
+        "@event_priority(-50)\n"
+        "def on_page_context(context, page, config, nav):\n"
+        "    if page.file.src_uri == 'adr/0001-x.md':\n"
+        "        page.content = '<p>Banner</p>' + page.content\n"
+        "    if page.file.src_uri == 'adr/0002-y.md':\n"
+        "        page.content = page.content + '<hr>' + page.content\n",
+        encoding="utf-8",
+    )
+    files = {
+        "gaps.md": GAP,
+        "adr/0001-x.md": ADDRESSING,
+        "adr/0002-y.md": ADDRESSING.replace("# ADR", "# ADR two"),
+        "adr/0003-z.md": ADDRESSING.replace("# ADR", "# ADR three"),
+    }
+    built = site(files, {"plugins": ["search", "gapcheck"], "hooks": [str(hook)]})
+    built.expect_clean()
+    changed = built.html("adr/0001-x.md")
+    assert changed.find("p", string="Banner") is not None
+    block = changed.select_one("div.gapcheck-addresses")
+    assert block is not None and block.find_previous("h1") is not None
+    raw = built.output_path("adr/0001-x.md").read_text(encoding="utf-8")
+    assert "Addresses high Security &amp; Compliance" not in raw  # the text is gone
+    untouched = built.html("adr/0003-z.md").select_one("div.gapcheck-addresses")
+    assert untouched is not None and untouched.find_previous("h1") is not None
+    twice = built.html("adr/0002-y.md")
+    assert not twice.select("div.gapcheck-addresses")
+    body = twice.get_text(" ")
+    assert body.count("Addresses high Security & Compliance") == 2  # the words stay
+    index = json.loads((built.site_dir / "search" / "search_index.json").read_text("utf-8"))
+    for page in ("adr/0001-x", "adr/0002-y", "adr/0003-z"):
+        texts = [d["text"] for d in index["docs"] if d["location"].startswith(page)]
+        assert any("Addresses high Security & Compliance" in t for t in texts), (page, texts)
+
+
 def test_url_parts_normalise_as_posixpath_does():
     """_url_parts skips posixpath.normpath for clean URLs; on every URL of up to four segments
     from a set with empty, dot and dot-dot segments it must give normpath's segments."""
