@@ -362,6 +362,17 @@ def test_backlinks_text_equals_tags_replaced_by_spaces(parts):
     assert backlinks_text(block) == " ".join(_TAG_RE.sub(" ", block).split())
 
 
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(st.text(alphabet=st.sampled_from(list("`~ab \n>")), max_size=60))
+def test_fence_runs_equal_the_pattern(text):
+    """_fence_runs finds runs of backticks or tildes with str.find; the pattern it replaces
+    must find the same runs."""
+    from mkdocs_gapcheck.markdown import _fence_runs
+
+    count_case("test_fuzz::fence runs")
+    assert _fence_runs(text) == [m.span() for m in re.finditer(r"```+|~~~+", text)]
+
+
 # --- plugin ----------------------------------------------------------------------------------
 
 
@@ -549,3 +560,4 @@ def test_link_pattern_finds_what_the_plain_pattern_finds(text):
     for pos in range(len(text) + 1):
         new, old = _LINK_RE.search(text, pos), _OLD_LINK_RE.search(text, pos)
         assert (new and (new.span(), new["target"])) == (old and (old.span(), old["target"]))
+
