@@ -251,16 +251,22 @@ def scan(
 def _links(source: str, code: _CodeMap) -> list[str]:
     """Targets of inline links (not images) and of reference definitions, outside code."""
     found: list[str] = []
-    search = _LINK_RE.search
-    match = search(source)
-    while match is not None:
-        start = match.start()
+    # Every link starts with "[": str.find jumps to each (a memchr), and the pattern is only
+    # tried there; the pattern's own search steps through every character of the page.
+    find = source.find
+    match_at = _LINK_RE.match
+    start = find("[")
+    while start >= 0:
+        match = match_at(source, start)
+        if match is None:
+            start = find("[", start + 1)
+            continue
         if start and source[start - 1] == "!":
-            match = search(source, start + 1)  # an image; a link may start inside its text
+            start = find("[", start + 1)  # an image; a link may start inside its text
             continue
         if not (code.has_code and code.in_code(start)):
             found.append(match["target"])
-        match = search(source, match.end())
+        start = find("[", match.end())
     if "]:" in source:  # the anchored pattern is tried on every line: only when it can match
         for match in _REFDEF_RE.finditer(source):
             if not (code.has_code and code.in_code(match.start())):

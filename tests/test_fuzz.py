@@ -561,3 +561,30 @@ def test_link_pattern_finds_what_the_plain_pattern_finds(text):
         new, old = _LINK_RE.search(text, pos), _OLD_LINK_RE.search(text, pos)
         assert (new and (new.span(), new["target"])) == (old and (old.span(), old["target"]))
 
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(st.lists(st.one_of(_LINK_TOKENS, st.sampled_from(["`", "```\n", "![i](p.md)"])),
+                max_size=20).map("".join))
+@example("![a[b](c.md)](d.md)")
+def test_links_jump_to_each_bracket_as_a_search_would(text):
+    """_links tries the pattern only where str.find finds a "["; it must give the targets the
+    pattern's own search gives (images skipped, a link may start inside an image's text,
+    code skipped)."""
+    from mkdocs_gapcheck.markdown import _LINK_RE, _REFDEF_RE, _CodeMap, _links
+
+    count_case("test_fuzz::links found as by search")
+    code = _CodeMap(text)
+    want: list[str] = []
+    match = _LINK_RE.search(text)
+    while match is not None:
+        if match.start() and text[match.start() - 1] == "!":
+            match = _LINK_RE.search(text, match.start() + 1)
+            continue
+        if not code.in_code(match.start()):
+            want.append(match["target"])
+        match = _LINK_RE.search(text, match.end())
+    got = _links(text, _CodeMap(text))
+    assert got[: len(want)] == want
+    # after the inline links come the reference definitions', which this test does not vary
+    definitions = [m for m in _REFDEF_RE.finditer(text) if not code.in_code(m.start())]
+    assert len(got) - len(want) == len(definitions)
