@@ -267,56 +267,82 @@ def time_analyze(configs: list[Path], repeats: int) -> list[list[float]]:
     return times
 
 
-def time_render(configs: list[Path], repeats: int) -> list[list[float]]:
-    """What the plugin renders in a build, outside MkDocs: every marker's view and every
-    backlinks block, for every page of each site, with the plugin's own relative URLs.
-
-    Inside a build the same work is timed in a process that holds MkDocs' whole site (pages,
-    HTML, search index), whose growth slows every step per page, MkDocs' own included; this
-    measures gapcheck's rendering apart from that. Pages get a minimal HTML body: an H1 and a
-    heading for each gap, where the backlinks go.
-    """
+def _render_site(model: Any, urls: dict[str, str]) -> None:
+    """Every marker's view and every backlinks block of a site, for every page, with the
+    plugin's own relative URLs. Pages get a minimal HTML body: an H1 and a heading for each
+    gap, where the backlinks go."""
     from types import SimpleNamespace
 
     from mkdocs_gapcheck import render
-    from mkdocs_gapcheck.core import analyze
     from mkdocs_gapcheck.options import Options
     from mkdocs_gapcheck.plugin import GapcheckPlugin
 
     options = Options()
-    sites = []
-    for config_file in configs:
-        model = analyze(_read_sources(config_file), options)
-        urls = {
-            path: ("" if path == "index.md" else path.removesuffix("index.md").removesuffix(".md")
-                   + ("" if path.endswith("index.md") else "/"))
-            for path in model.pages
-        }
-        sites.append((model, urls))
+    plugin = GapcheckPlugin()
+    plugin.urls = urls
+    memo = render.Memo(model, options, lambda path: None)
+    for page in model.pages.values():
+        view = render.View(
+            model=model, options=options, page=page.path, memo=memo,
+            url_for=plugin._url_for(SimpleNamespace(url=urls[page.path])),  # type: ignore[arg-type]
+            headings=lambda path: None,
+        )
+        if page.markers:
+            render.render_markers(view, [(m.name, m.filters) for m in page.markers])
+        if page.gaps or page.addresses:
+            anchors = (memo.anchor(g) for g in map(model.gap, page.gaps) if g)
+            content = "<h1>Title</h1>" + "".join(
+                f'<h2 id="{a}">Gap</h2><p>Text.</p>' for a in anchors if a
+            )
+            render.insert_backlinks(view, content)
+
+
+def _site_model(config_file: Path) -> tuple[Any, dict[str, str]]:
+    """A generated site's model and its pages' URLs (``use_directory_urls``)."""
+    from mkdocs_gapcheck.core import analyze
+    from mkdocs_gapcheck.options import Options
+
+    model = analyze(_read_sources(config_file), Options())
+    urls = {
+        path: ("" if path == "index.md" else path.removesuffix("index.md").removesuffix(".md")
+               + ("" if path.endswith("index.md") else "/"))
+        for path in model.pages
+    }
+    return model, urls
+
+
+def time_render(configs: list[Path], repeats: int) -> list[list[float]]:
+    """What the plugin renders in a build, outside MkDocs (``_render_site``).
+
+    Inside a build the same work is timed in a process that holds MkDocs' whole site (pages,
+    HTML, search index), whose growth slows every step per page, MkDocs' own included; this
+    measures gapcheck's rendering apart from that.
+    """
+    sites = [_site_model(config_file) for config_file in configs]
     times: list[list[float]] = [[] for _ in configs]
     for _ in range(repeats):
         for i, (model, urls) in enumerate(sites):
-            plugin = GapcheckPlugin()
-            plugin.urls = urls
             gc.collect()
             start = time.perf_counter()
-            memo = render.Memo(model, options, lambda path: None)
-            for page in model.pages.values():
-                view = render.View(
-                    model=model, options=options, page=page.path, memo=memo,
-                    url_for=plugin._url_for(SimpleNamespace(url=urls[page.path])),  # type: ignore[arg-type]
-                    headings=lambda path: None,
-                )
-                if page.markers:
-                    render.render_markers(view, [(m.name, m.filters) for m in page.markers])
-                if page.gaps or page.addresses:
-                    anchors = (memo.anchor(g) for g in map(model.gap, page.gaps) if g)
-                    content = "<h1>Title</h1>" + "".join(
-                        f'<h2 id="{a}">Gap</h2><p>Text.</p>' for a in anchors if a
-                    )
-                    render.insert_backlinks(view, content)
+            _render_site(model, urls)
             times[i].append(time.perf_counter() - start)
     return times
+
+
+def in_memory_worker(config_file: str, part: str, repeats: int) -> None:
+    """Read a site, then run ``part`` (analyze or render) ``repeats`` times: counted under
+    valgrind with 1 and 2 repeats, the difference is one run's instructions."""
+    from mkdocs_gapcheck.core import analyze
+    from mkdocs_gapcheck.options import Options
+
+    if part == "analyze":
+        sources = _read_sources(Path(config_file))
+        for _ in range(repeats):
+            analyze(sources, Options())
+    else:
+        model, urls = _site_model(Path(config_file))
+        for _ in range(repeats):
+            _render_site(model, urls)
 
 
 def _paired(small: list[float], big: list[float]) -> float:
@@ -451,6 +477,44 @@ def measure_instructions(
                 shutil.rmtree(site, ignore_errors=True)
 
 
+def measure_scaling_instructions(
+    workdir: Path, pairs: list[tuple[int, int]], log: Callable[[str], None] = print,
+) -> Iterator[Row]:
+    """Scaling of the in-memory work as executed instructions (valgrind): the work itself,
+    without the processor's caches, which miss more often as the model grows. Each figure is
+    the count of a process that runs the work twice minus one that runs it once."""
+    if shutil.which("valgrind") is None:
+        yield Row("scaling in instructions", "valgrind not installed", "skipped", 0.0,
+                  SCALING_TARGET, note="SKIP")
+        return
+    configs: dict[int, Path] = {}
+    for part, name in (("analyze", "core.analyze"), ("render", "views and backlinks")):
+        for small, big in pairs:
+            counts: dict[int, int] = {}
+            for pages in (small, big):
+                if pages not in configs:
+                    configs[pages] = generate(
+                        workdir / f"scale-{pages}", pages, seed=0, nav="short"
+                    )
+                cfg = configs[pages]
+                cmd = [sys.executable, str(HERE / "plugin.py"), "--in-memory", str(cfg), part]
+                once, twice = (_instructions([*cmd, n]) for n in ("1", "2"))
+                counts[pages] = _count(twice) - _count(once)
+            ratio = counts[big] / counts[small]
+            log(f"  instructions {part} {small}: {counts[small] / 1e6:.0f} M; "
+                f"{big}: {counts[big] / 1e6:.0f} M: {ratio:.3f}")
+            yield Row(
+                f"scaling in instructions: {name}",
+                f"{small} -> {big} pages, 4N / N",
+                f"{small}: {counts[small] / 1e6:.0f} M ({counts[small] / small / 1e3:.0f} k per "
+                f"page); {big}: {counts[big] / 1e6:.0f} M ({counts[big] / big / 1e3:.0f} k per "
+                "page); the work without the caches' misses: the target is on the timed rows",
+                ratio,
+                SCALING_TARGET,
+                details={"counts": counts},
+            )
+
+
 def startup() -> None:
     """What every build process does before load_config: start Python and import MkDocs'
     build and config modules (subtracted from instruction counts; themes load later, inside
@@ -463,6 +527,9 @@ def startup() -> None:
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--startup":
         startup()
+        return 0
+    if argv and argv[0] == "--in-memory":
+        in_memory_worker(argv[1], argv[2], int(argv[3]))
         return 0
     if argv and argv[0] == "--worker":
         result = worker(argv[1], argv[2], events="--events" in argv[3:])

@@ -35,6 +35,7 @@ from benchmarks.plugin import (  # noqa: E402
     measure_instructions,
     measure_overhead,
     measure_scaling,
+    measure_scaling_instructions,
 )
 
 
@@ -59,7 +60,9 @@ def _overhead_rows(workdir: Path, quick: bool) -> Iterable[Row]:
 
 def _instruction_rows(workdir: Path, quick: bool) -> Iterable[Row]:
     sizes = [300] if quick else [300, 1000]
-    return measure_instructions(workdir, sizes, ["mkdocs", "material"], log=_log)
+    yield from measure_instructions(workdir, sizes, ["mkdocs", "material"], log=_log)
+    pairs = [(1000, 4000)] if quick else [(1000, 4000), (2500, 10000)]
+    yield from measure_scaling_instructions(workdir, pairs, log=_log)
 
 
 def _scaling_rows(workdir: Path, quick: bool) -> Iterable[Row]:
