@@ -87,14 +87,7 @@ def _swap_in_blocks(content: str, written: str, swaps: list[tuple[int, int, str,
     page's own words); a text not replaced stays, so the page keeps the words.
     """
     if content is written or content == written:
-        pieces: list[str] = []
-        last = 0
-        for start, end, _, block in swaps:
-            pieces.append(content[last:start])
-            pieces.append(block)
-            last = end
-        pieces.append(content[last:])
-        return "".join(pieces)
+        return render.splice(content, [(start, end, block) for start, end, _, block in swaps])
     for _, _, text, block in swaps:
         if content.count(text) == 1:
             content = content.replace(text, block, 1)
@@ -341,26 +334,16 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         if views:
             htmls = render.render_markers(self._view(page), [(n, f) for n, f, _ in slots])
 
-        pieces: list[str] = []
-        last = 0
+        edits: list[tuple[int, int, str]] = []
         for start, end, outer_start, outer_end, escaped, match in _slots_in(text):
             n = int(match["n"])
             if match["nonce"] != self.nonce or n >= len(slots):
                 continue
             if escaped:  # the marker ended up in code: show it as written
-                html = render.esc(slots[n][2])
-            elif views:
-                html = htmls[n]
-                start, end = outer_start, outer_end  # alone in a paragraph: replaces it
-            else:
-                continue
-            pieces.append(text[last:start])
-            pieces.append(html)
-            last = end
-        if not pieces:
-            return text
-        pieces.append(text[last:])
-        return "".join(pieces)
+                edits.append((start, end, render.esc(slots[n][2])))
+            elif views:  # alone in a paragraph: replaces it
+                edits.append((outer_start, outer_end, htmls[n]))
+        return render.splice(text, edits)
 
     # Before the search plugins (priority 0), which index page.content: backlinks go in as
     # their bare text (see _put_backlinks_text), views not at all (see below).
@@ -412,20 +395,15 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         is what search needs, and bare text (its HTML escapes kept) costs the parser nothing
         but the text.
         """
-        pieces: list[str] = []
+        inserts: list[tuple[int, int, str]] = []
         swaps: list[tuple[int, int, str, str]] = []
-        last = size = 0
+        shift = 0  # what the texts before this one added
         for at, block in placed:
-            before = content[last:at]
             text = "\n" + render.backlinks_text(block) + "\n"
-            pieces.append(before)
-            pieces.append(text)
-            size += len(before)
-            swaps.append((size, size + len(text), text, block))
-            size += len(text)
-            last = at
-        pieces.append(content[last:])
-        written = "".join(pieces)
+            inserts.append((at, at, text))
+            swaps.append((at + shift, at + shift + len(text), text, block))
+            shift += len(text)
+        written = render.splice(content, inserts)
         self.backlinks[uri] = (written, swaps)
         return written
 

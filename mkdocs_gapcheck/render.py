@@ -807,15 +807,21 @@ def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
     return [(at, block) for at in sorted(inserts) for block in inserts[at]]
 
 
-def insert_backlinks(view: View, content: str) -> str:
-    """``content`` with the page's backlinks blocks in (see ``backlinks_at``)."""
+def splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` with each range ``[start, end)`` replaced by its new text (``start == end``
+    inserts); the ranges in order and not overlapping."""
     pieces: list[str] = []
     last = 0
-    for at, block in backlinks_at(view, content):
-        pieces.append(content[last:at])
-        pieces.append(block)
-        last = at
+    for start, end, new in edits:
+        pieces.append(text[last:start])
+        pieces.append(new)
+        last = end
     if not pieces:
-        return content
-    pieces.append(content[last:])
+        return text
+    pieces.append(text[last:])
     return "".join(pieces)
+
+
+def insert_backlinks(view: View, content: str) -> str:
+    """``content`` with the page's backlinks blocks in (see ``backlinks_at``)."""
+    return splice(content, [(at, at, block) for at, block in backlinks_at(view, content)])
