@@ -350,6 +350,13 @@ def _paired(small: list[float], big: list[float]) -> float:
     return statistics.median(b / a for a, b in zip(small, big, strict=True))
 
 
+def _scale_site(workdir: Path, pages: int, configs: dict[int, Path]) -> Path:
+    """The scaling benchmarks' site of ``pages`` pages, generated once per run (``configs``)."""
+    if pages not in configs:
+        configs[pages] = generate(workdir / f"scale-{pages}", pages, seed=0, nav="short")
+    return configs[pages]
+
+
 def measure_scaling(
     workdir: Path, pairs: list[tuple[int, int]], repeats: int, event_pairs: list[tuple[int, int]],
     event_repeats: int, log: Callable[[str], None] = print,
@@ -357,9 +364,7 @@ def measure_scaling(
     configs: dict[int, Path] = {}
 
     def site(pages: int) -> Path:
-        if pages not in configs:
-            configs[pages] = generate(workdir / f"scale-{pages}", pages, seed=0, nav="short")
-        return configs[pages]
+        return _scale_site(workdir, pages, configs)
 
     in_memory = (
         ("analyze", "core.analyze", time_analyze, ""),
@@ -492,11 +497,7 @@ def measure_scaling_instructions(
         for small, big in pairs:
             counts: dict[int, int] = {}
             for pages in (small, big):
-                if pages not in configs:
-                    configs[pages] = generate(
-                        workdir / f"scale-{pages}", pages, seed=0, nav="short"
-                    )
-                cfg = configs[pages]
+                cfg = _scale_site(workdir, pages, configs)
                 cmd = [sys.executable, str(HERE / "plugin.py"), "--in-memory", str(cfg), part]
                 once, twice = (_instructions([*cmd, n]) for n in ("1", "2"))
                 counts[pages] = _count(twice) - _count(once)
