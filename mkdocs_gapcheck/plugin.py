@@ -391,7 +391,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
 
         The search plugins index page.content with Python's HTML parser, which pays for every
         tag: a block's badges, lists and links (about 12 tags) cost more than inserting it, and
-        even a wrapping paragraph (two tags) cost 10% of the plugin's whole overhead. The text
+        even a wrapping paragraph (two tags) cost about 7% of the plugin's overhead. The text
         is what search needs, and bare text (its HTML escapes kept) costs the parser nothing
         but the text.
         """
