@@ -50,6 +50,8 @@ _TAG_RE = re.compile(r"<[^>]*>")
 _TEXT_RE = re.compile(r">([^<]+)")
 #: a character html.escape changes; most strings the views show (URLs, ids, titles) have none
 _TO_ESCAPE = re.compile(r"[&<>\"']").search
+#: an empty cell's content
+_DASH = '<span class="gapcheck-none">—</span>'
 
 
 def esc(text: object) -> str:
@@ -81,7 +83,8 @@ class Memo:
         self._badges: dict[str, str] = {}
         self._anchors: dict[str, str | None] = {}
         self._states: dict[str, str] = {}
-        self._addressing: dict[str, str] = {}
+        self._addressing: dict[str, tuple[str, str]] = {}
+        self._matrix_rows: dict[str, tuple[str, str, str, str, str]] = {}
 
     def page_text(self, path: str) -> str:
         """The escaped title of a page."""
@@ -119,9 +122,10 @@ class Memo:
             found = self._states[gap.id] = gap_state(gap, self.model, self.options)
         return found
 
-    def addressing(self, path: str) -> str:
-        """How an addressing page's list item opens: its kind and, if it is inactive, its
-        status (the link, which depends on the page shown, follows; see View.addressing_item)."""
+    def addressing(self, path: str) -> tuple[str, str]:
+        """How an addressing page's list item opens (its kind and, if it is inactive, its
+        status), and its escaped title: the link between, which depends on the page shown,
+        is made by View.addressing_item."""
         found = self._addressing.get(path)
         if found is None:
             page = self.model.pages[path]
@@ -135,7 +139,37 @@ class Memo:
                     f'title="does not count as coverage">{esc(page.status or "inactive")}:'
                     "</span> "
                 )
-            found = self._addressing[path] = opening
+            found = self._addressing[path] = (opening, self.page_text(path))
+        return found
+
+    def matrix_row(self, gap: Gap) -> tuple[str, str, str, str, str]:
+        """What a gap's matrix row shows on every page: its row id and its ``id`` attribute,
+        the row's classes, the cells from severity to status, and its coverage flag."""
+        found = self._matrix_rows.get(gap.id)
+        if found is None:
+            state = self.state(gap)
+            row_id = _row_id(gap)
+            flagged = state in ("unaddressed", "inactive", "partial")
+            classes = f"gapcheck-row gapcheck-state-{state}" + (
+                " gapcheck-flagged" if flagged else ""
+            )
+            status = f'<span class="gapcheck-status gapcheck-status-{esc(gap.status)}">' \
+                f"{esc(gap.status)}</span>"
+            if (
+                gap.due is not None and gap.due < self.model.today
+                and gap.status in ("open", "in-progress")
+            ):
+                status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
+            cells = (
+                f"<td>{self.badge(gap.severity)}</td>"
+                f"<td>{esc(gap.effort) if gap.effort else _DASH}</td>"
+                f"<td>{esc(gap.timing) if gap.timing else _DASH}</td>"
+                f"<td>{status}</td>"
+            )
+            flag = _state_flag(gap, state, self.model, self.options)
+            found = self._matrix_rows[gap.id] = (
+                row_id, f' id="{esc(row_id)}"', classes, cells, flag
+            )
         return found
 
 
@@ -165,21 +199,32 @@ class View(Record):
         self.row_ids: set[str] = set() if row_ids is None else row_ids
         #: the build's memo, shared by the views of all its pages (one is made if none is given)
         self.memo: Memo = Memo(model, options, headings) if memo is None else memo
-        self._hrefs: dict[tuple[str, str | None], str | None] = {}
+        #: docs path -> escaped URL from this page (None: not built)
+        self._hrefs: dict[str, str | None] = {}
         # Links as this page shows them, made once per view: a site-wide view links each
         # addressing page and each gap from many rows.
         self._page_links: dict[str, str] = {}
         self._gap_links: dict[str, str] = {}
         self._addressing: dict[str, str] = {}
 
+    def page_url(self, path: str) -> str | None:
+        """The escaped URL of a docs page relative to this page; None if it is not built."""
+        try:
+            return self._hrefs[path]
+        except KeyError:
+            pass
+        url = self.url_for(path)
+        found = self._hrefs[path] = None if url is None else esc(url)
+        return found
+
     def href(self, path: str, anchor: str | None = None) -> str | None:
         """The escaped link from this page to a docs page (and anchor); None if not built."""
-        key = (path, anchor)
-        if key in self._hrefs:
-            return self._hrefs[key]
-        found = page_href(self, path, anchor)
-        escaped = self._hrefs[key] = None if found is None else esc(found)
-        return escaped
+        if anchor is not None and path == self.page:
+            return "#" + esc(anchor)
+        base = self.page_url(path)
+        if base is None or not anchor:
+            return base
+        return base + "#" + esc(anchor)
 
     def gap_href(self, gap: Gap) -> str | None:
         """The escaped link to where a gap is defined."""
@@ -189,22 +234,34 @@ class View(Record):
         """A link to a docs page, its escaped title as text (a span if it is not built)."""
         found = self._page_links.get(path)
         if found is None:
-            found = self._page_links[path] = _a(self.href(path), self.memo.page_text(path))
+            href = self.page_url(path)
+            text = self.memo.page_text(path)
+            found = self._page_links[path] = (
+                f"<span>{text}</span>" if href is None else f'<a href="{href}">{text}</a>'
+            )
         return found
 
     def gap_link(self, gap: Gap) -> str:
         """A link to where a gap is defined, its escaped title as text."""
         found = self._gap_links.get(gap.id)
         if found is None:
-            found = self._gap_links[gap.id] = _a(self.gap_href(gap), self.memo.gap_text(gap))
+            href = self.gap_href(gap)
+            text = self.memo.gap_text(gap)
+            found = self._gap_links[gap.id] = (
+                f"<span>{text}</span>" if href is None else f'<a href="{href}">{text}</a>'
+            )
         return found
 
     def addressing_item(self, path: str) -> str:
         """An addressing page's list item: its kind, its status if inactive, its link."""
         found = self._addressing.get(path)
         if found is None:
-            link = _a(self.href(path), self.memo.page_text(path), hover=True)
-            found = self._addressing[path] = f"{self.memo.addressing(path)}{link}</li>"
+            href = self.page_url(path)
+            opening, text = self.memo.addressing(path)
+            found = self._addressing[path] = (
+                f'{opening}<span title="{text}">{text}</span></li>' if href is None
+                else f'{opening}<a href="{href}" title="{text}">{text}</a></li>'
+            )
         return found
 
 
@@ -262,15 +319,6 @@ def _a(href: str | None, text: str, cls: str = "", hover: bool = False) -> str:
     if href is None:
         return f"<span{attr}>{text}</span>"
     return f'<a href="{href}"{attr}>{text}</a>'
-
-
-def page_href(view: View, path: str, anchor: str | None = None) -> str | None:
-    if anchor is not None and path == view.page:
-        return "#" + anchor
-    url = view.url_for(path)
-    if url is None:
-        return None
-    return url + ("#" + anchor if anchor else "")
 
 
 def gap_anchor(gap: Gap, headings: Sequence[Heading] | None) -> str | None:
@@ -343,7 +391,7 @@ def _flag(text: str, title: str = "") -> str:
     return f'<span class="gapcheck-flag"{attr}>{esc(text)}</span>'
 
 
-def _state_flag(gap: Gap, state: str, view: View) -> str:
+def _state_flag(gap: Gap, state: str, model: Model, options: Options) -> str:
     """What a reader must see about a gap's coverage, beside its addressing pages."""
     if state == "accepted":
         return (
@@ -355,7 +403,7 @@ def _state_flag(gap: Gap, state: str, view: View) -> str:
     if state == "inactive":
         return _flag("no active coverage")
     if state == "partial":
-        missing = _missing_kinds(gap, view.model, view.options)
+        missing = _missing_kinds(gap, model, options)
         return _flag(f"needs {' and '.join(_KIND_LABELS.get(k, k) for k in missing)}")
     if state == "optional":
         return '<span class="gapcheck-note">none required</span>'
@@ -390,39 +438,29 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
     gaps = select_gaps(view, filters)
     if not gaps:
         return _empty("No gaps to show.")
-    model = view.model
     rows = []
+    row_ids = view.row_ids
+    memo_row = view.memo.matrix_row
+    gap_link = view.gap_link
+    item = view.addressing_item
     for gap in gaps:
-        state = view.memo.state(gap)
-        row_id = _row_id(gap)
-        id_attr = "" if row_id in view.row_ids else f' id="{esc(row_id)}"'
-        view.row_ids.add(row_id)
-        flagged = state in ("unaddressed", "inactive", "partial")
-        classes = f"gapcheck-row gapcheck-state-{state}" + (" gapcheck-flagged" if flagged else "")
-        links = _addressing_links(view, gap.addressed_by)
-        flag = _state_flag(gap, state, view)
-        addressed = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + flag
-        status = f'<span class="gapcheck-status gapcheck-status-{esc(gap.status)}">' \
-            f"{esc(gap.status)}</span>"
-        if gap.due is not None and gap.due < model.today and gap.status in ("open", "in-progress"):
-            status += " " + _flag("overdue", f"due {gap.due.isoformat()}")
+        row_id, id_attr, classes, cells, flag = memo_row(gap)
+        if row_id in row_ids:
+            id_attr = ""
+        else:
+            row_ids.add(row_id)
+        links = "".join([item(path) for path in gap.addressed_by])
+        if links:
+            links = f'<ul class="gapcheck-links">{links}</ul>'
         rows.append(
             f'<tr{id_attr} class="{classes}">'
-            f'<td class="gapcheck-gap">{view.gap_link(gap)}</td>'
-            f"<td>{view.memo.badge(gap.severity)}</td>"
-            f"<td>{esc(gap.effort) if gap.effort else _dash()}</td>"
-            f"<td>{esc(gap.timing) if gap.timing else _dash()}</td>"
-            f"<td>{status}</td>"
-            f'<td class="gapcheck-addressed">{addressed}</td>'
+            f'<td class="gapcheck-gap">{gap_link(gap)}</td>{cells}'
+            f'<td class="gapcheck-addressed">{links}{flag}</td>'
             "</tr>"
         )
     return _table(
         "matrix", ("Gap", "Severity", "Effort", "Timing", "Status", "Addressed by"), rows
     )
-
-
-def _dash() -> str:
-    return '<span class="gapcheck-none">—</span>'
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,7 +572,7 @@ def _coverage_row(label: str, row: Sequence[int], attr: str) -> str:
             "</span></span>"
         )
     else:
-        share = _dash()
+        share = _DASH
     unaddressed = _flag(str(open_)) if open_ else "0"
     return (
         f"<tr{attr}><th scope=\"row\">{label}</th><td>{total}</td><td>{addressed}</td>"
@@ -580,14 +618,14 @@ def _addressed_items(view: View, page: Page) -> list[str]:
 
 def _gap_links(view: View, page: Page) -> str:
     items = _addressed_items(view, page)
-    return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _dash()
+    return f'<ul class="gapcheck-links">{"".join(items)}</ul>' if items else _DASH
 
 
 def _linked_from(view: View, page: Page) -> str:
     link = view.page_link
     items = [f"<li>{link(p)}</li>" for p in page.linked_from]
     return f'<ul class="gapcheck-links gapcheck-inline">{"".join(items)}</ul>' if items \
-        else _dash()
+        else _DASH
 
 
 def _tail(view: View, page: Page) -> str:
@@ -601,7 +639,7 @@ def _tail(view: View, page: Page) -> str:
 def _adr_table(view: View, pages: list[Page], caption: str) -> str:
     rows = []
     for page in pages:
-        status = _dash()
+        status = _DASH
         if page.status:
             status = f'<span class="gapcheck-status gapcheck-status-{esc(page.status)}">' \
                 f"{esc(page.status)}</span>"
@@ -613,10 +651,10 @@ def _adr_table(view: View, pages: list[Page], caption: str) -> str:
             )
         rows.append(
             f'<tr class="gapcheck-adr-{esc(page.status or "none")}">'
-            f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _dash()}</td>'
+            f'<td class="gapcheck-nowrap">{esc(page.number) if page.number else _DASH}</td>'
             f"<td>{view.page_link(page.path)}</td>"
             f"<td>{status}</td>"
-            f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _dash()}'
+            f'<td class="gapcheck-nowrap">{esc(page.date.isoformat()) if page.date else _DASH}'
             "</td>"
             f"{_tail(view, page)}</tr>"
         )
@@ -638,7 +676,7 @@ def _runbook_table(view: View, pages: list[Page], caption: str) -> str:
                 tested += " " + _flag("stale", f"{age} days ago (more than {limit})")
         rows.append(
             f"<tr><td>{view.page_link(page.path)}</td>"
-            f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _dash()}</td>'
+            f'<td class="gapcheck-nowrap">{esc(page.owner) if page.owner else _DASH}</td>'
             f'<td class="gapcheck-nowrap">{tested}</td>'
             f"{_tail(view, page)}</tr>"
         )
@@ -666,10 +704,10 @@ def _roadmap_table(view: View, pages: list[Page], caption: str) -> str:
     for page in ordered:
         cells = [f"<td>{view.page_link(page.path)}</td>"]
         if show_period:
-            period = esc(page.period) if page.period else _dash()
+            period = esc(page.period) if page.period else _DASH
             cells.insert(0, f'<td class="gapcheck-nowrap">{period}</td>')
         if show_start:
-            start = esc(page.start.isoformat()) if page.start else _dash()
+            start = esc(page.start.isoformat()) if page.start else _DASH
             cells.append(f'<td class="gapcheck-nowrap">{start}</td>')
         cells.append(_tail(view, page))
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -720,7 +758,7 @@ def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
         links = _addressing_links(view, gap.addressed_by)
         label = f"{view.memo.gap_text(gap)} is addressed by" if len(gaps) > 1 else "Addressed by"
         body = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + \
-            _state_flag(gap, state, view)
+            _state_flag(gap, state, view.model, view.options)
         parts.append(
             f'<div class="gapcheck-line"><span class="gapcheck-label">{label}</span> '
             f"{view.memo.badge(gap.severity)} {body}</div>"
