@@ -229,7 +229,13 @@ class _NotSimple(Exception):
 _FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 _PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
 _IMPLICIT = _Loader.yaml_implicit_resolvers
-_CONSTRUCTORS = _Loader.yaml_constructors
+#: PyYAML's own constructors, impossible dates included: those raise, and the front matter goes
+#: to the PyYAML path, which keeps them as text. So the fast reader's values are exactly the
+#: ones MkDocs' loader makes, which lets the plugin hand them to MkDocs (see plugin.py).
+_CONSTRUCTORS = {
+    **_Loader.yaml_constructors,
+    "tag:yaml.org,2002:timestamp": _BaseLoader.yaml_constructors["tag:yaml.org,2002:timestamp"],
+}
 _SCALAR_LOADER = _Loader("")  # scalar constructors read no loader state
 
 
