@@ -18,6 +18,9 @@ from .options import Options, today
 from .parse import ParsedPage, folder_kind, parse_page
 from .rules import Problem, run_rules
 
+#: ``keep(path, source, front_matter)``: what :func:`analyze_paths` read of each page
+Keep = Callable[[str, frontmatter.Source, frontmatter.FrontMatter], None]
+
 
 class SourceFile(NamedTuple):
     """A Markdown page of the site: its path under docs_dir and its raw content.
@@ -94,6 +97,7 @@ def analyze_paths(
     nav: Sequence[str] = (),
     on: dt.date | None = None,
     views: bool = True,
+    keep: Keep | None = None,
 ) -> Model:
     """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
     raw or already decoded (:func:`frontmatter.decode`).
@@ -106,11 +110,15 @@ def analyze_paths(
     hundreds of thousands of short-lived objects and almost no cycles (4 on a 10,000-page
     site), and each collection they set off would rescan everything the process holds, in a
     build all of MkDocs' objects too: about a tenth of a check.
+
+    ``keep(path, source, front_matter)``, if given, is called with each page as it is read,
+    for a caller that wants more of it than the model holds (the plugin hands MkDocs what
+    it read, so that MkDocs does not read and parse each page again).
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(paths, read, options, nav, on, views)
+        return _analyze(paths, read, options, nav, on, views, keep)
     finally:
         if collecting:
             gc.enable()
@@ -123,6 +131,7 @@ def _analyze(
     nav: Sequence[str],
     on: dt.date | None,
     views: bool,
+    keep: Keep | None,
 ) -> Model:
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
@@ -135,6 +144,8 @@ def _analyze(
                  f"{source.encoding_error}; re-save the file as UTF-8")
             )
         fm = frontmatter.parse(source.text)
+        if keep is not None:
+            keep(path, source, fm)
         if fm.error:
             problems.append((path, "bad-front-matter", fm.error_line, fm.error))
         folder, _, name = path.rpartition("/")

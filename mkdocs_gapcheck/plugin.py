@@ -8,6 +8,7 @@ build in the same process (``mkdocs serve``) sees only the current sources.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import posixpath
 import re
@@ -29,7 +30,7 @@ from mkdocs.utils.templates import TemplateContext
 
 from . import export, markdown, render
 from .core import analyze_paths, nav_paths
-from .frontmatter import Source, decode
+from .frontmatter import FrontMatter, Source, decode
 from .model import Model
 from .options import (
     DEFAULT_EFFORTS,
@@ -121,6 +122,29 @@ def _slots_in(text: str) -> list[tuple[int, int, int, int, bool, re.Match[str]]]
     return found
 
 
+#: MkDocs' front matter pattern (``mkdocs.utils.meta.YAML_RE``, the same in ProperDocs): a
+#: page's parsed front matter is handed to MkDocs only where MkDocs would find the same block.
+_MKDOCS_YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
+
+
+def _shared_source(text: str, fm: FrontMatter) -> tuple[str, dict[str, Any] | None]:
+    """What MkDocs is handed for a page gapcheck has read: ``(source, front matter)``.
+
+    MkDocs reads a page as ``text`` is (UTF-8 with an optional BOM, line ends as universal
+    newlines) and takes its front matter with ``mkdocs.utils.meta.get_data``. Where gapcheck's
+    fast reader read the front matter (the block style most pages use, values as PyYAML makes
+    them) and MkDocs' pattern finds the same block, MkDocs gets the body after a blank line,
+    which its reader takes as "no metadata" at the cost of a split; the front matter goes to
+    ``page.meta`` before any plugin's ``on_page_markdown``. Every other page (no front matter,
+    an error, YAML left to PyYAML) is handed over whole, and MkDocs parses it as it would.
+    """
+    if fm.present and fm.error is None and fm.lines is not None and fm.data:
+        match = _MKDOCS_YAML_RE.match(text)
+        if match is not None and match.end() == fm.body_offset:
+            return "\n" + text[fm.body_offset :], fm.data
+    return text, None
+
+
 class GapcheckConfig(Config):
     enabled = c.Type(bool, default=True)
     severities = c.ListOfItems(c.Type(str), default=list(DEFAULT_SEVERITIES))
@@ -171,6 +195,17 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         #: block's text is, as (start, end, text, block): swapped in after the search plugins
         self.backlinks: dict[str, tuple[str, list[tuple[int, int, str, str]]]] = {}
         self.memo: render.Memo | None = None
+        #: per page read in on_files: the source MkDocs is handed instead of reading the file
+        #: again, and the front matter it is handed instead of parsing it again (or None)
+        self.sources: dict[str, tuple[str, dict[str, Any] | None]] = {}
+        #: per page whose source was handed over without its front matter: that front matter
+        self.meta: dict[str, dict[str, Any]] = {}
+        #: the page MkDocs is about to read (on_pre_page): only that read is answered
+        self.reading: str | None = None
+        #: whether this build hands MkDocs the sources (no other on_page_read_source handler)
+        self.sharing = False
+        #: sources handed over in this build, and how many of them with their front matter
+        self.handed = [0, 0]
         # A slot token no author writes by chance; it never reaches the output.
         self.nonce = os.urandom(4).hex()
 
@@ -185,10 +220,28 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             config.extra_css.append(CSS_URI)
         # already validated with the config (GapcheckConfig.validate)
         self.options = parse_options({k: v for k, v in self.config.items() if k != "enabled"})
+        self.sharing = self._share_sources(config)
         root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
         prefix = os.path.relpath(config.docs_dir, root).replace(os.sep, "/")
         self.docs_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
         return None
+
+    def _share_sources(self, config: MkDocsConfig) -> bool:
+        """Register :meth:`_page_read_source` for this build, unless another plugin or hook
+        handles ``on_page_read_source``: MkDocs allows one handler, and warns about two
+        (which fails ``--strict``). Registered here rather than as a method named after the
+        event, so that gapcheck steps aside instead."""
+        events = getattr(config.plugins, "events", None)
+        handlers = events.get("page_read_source") if isinstance(events, dict) else None
+        if not isinstance(handlers, list):
+            return False
+        if self._page_read_source in handlers:
+            return True
+        if handlers:
+            log.debug("gapcheck: another plugin provides page sources; MkDocs reads them itself")
+            return False
+        handlers.append(self._page_read_source)
+        return True
 
     # Last, so that pages other plugins generate in on_files are read too.
     @event_priority(-100)
@@ -206,7 +259,15 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 file.content_string = source.text
             return source
 
-        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
+        keep = None
+        if self.sharing:
+            def keep(path: str, source: Source, fm: FrontMatter) -> None:
+                if not source.encoding_error and pages[path].abs_src_path is not None:
+                    self.sources[path] = _shared_source(source.text, fm)
+
+        self.model = analyze_paths(
+            pages, read, self.options, nav=nav_paths(config.nav), keep=keep
+        )
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             files.append(File.generated(config, CSS_URI, content=_stylesheet()))
@@ -239,9 +300,49 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     # views: marker -> slot (markdown), slot -> HTML (page_context, after search); headings
     # from each page's toc
 
+    # ---------------------------------------------------------------------------------------
+    # MkDocs reads each page again after on_files, and parses its front matter again (with
+    # PyYAML: on the generated 300-page site, 92 M instructions to gapcheck's 34 M). It is
+    # handed what gapcheck read instead (see _shared_source).
+
+    # Last, so that a page another plugin reads early (in on_nav, say) is read by MkDocs.
+    @event_priority(-100)
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page | None:
+        self.reading = page.file.src_uri
+        return None
+
+    def _page_read_source(self, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """MkDocs' ``on_page_read_source`` (registered in on_config): the page's source as
+        gapcheck read it, once, for the read that follows on_pre_page; None to let MkDocs
+        read the file (a page gapcheck did not read, or whose file a plugin has changed)."""
+        uri = page.file.src_uri
+        if uri != self.reading or page.file.abs_src_path is None:
+            return None
+        self.reading = None
+        shared = self.sources.pop(uri, None)
+        if shared is None:
+            return None
+        source, meta = shared
+        self.handed[0] += 1
+        if meta is not None:
+            self.meta[uri] = meta
+            self.handed[1] += 1
+        return source
+
+    # Before every other plugin's on_page_markdown, whatever its priority: page.meta is what
+    # they read, and MkDocs sets it (to the empty metadata of the body) just before.
+    @event_priority(math.inf)
+    def _on_page_markdown_meta(
+        self, markdown_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        meta = self.meta.pop(page.file.src_uri, None)
+        if meta is not None and not page.meta:
+            page.meta = meta
+        return None
+
     # Late, so that markers other plugins write into the Markdown (macros, includes) are seen.
     @event_priority(-50)
-    def on_page_markdown(
+    def _on_page_markdown_markers(
         self, markdown_text: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if self.model is None:
@@ -273,6 +374,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.slots[page.file.src_uri] = slots
         return "".join(pieces)
 
+    on_page_markdown = CombinedEvent(_on_page_markdown_meta, _on_page_markdown_markers)
+
     def _page_headings(self, path: str) -> list[render.Heading] | None:
         """A rendered page's heading anchors, read from its table of contents when first asked."""
         found = self.headings.get(path)
@@ -286,6 +389,14 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
     # Every page's Markdown is rendered by now, so every heading anchor is known.
     @event_priority(100)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.sharing:
+            log.debug(
+                f"gapcheck: MkDocs took {self.handed[0]} page sources from gapcheck's read, "
+                f"{self.handed[1]} of them with their front matter parsed; "
+                f"{len(self.sources)} not taken"
+            )
+        self.sources.clear()  # every page is read by now
+        self.meta.clear()
         self.files = files
         self.urls = {f.src_uri: f.url for f in files.documentation_pages()}
         if self.config.enabled and self.model is not None:

@@ -373,6 +373,55 @@ def test_fence_runs_equal_the_pattern(text):
     assert _fence_runs(text) == [m.span() for m in re.finditer(r"```+|~~~+", text)]
 
 
+#: What may follow a page's front matter: bodies MkDocs' metadata reader could mistake for
+#: metadata ("key: value" first), blank lines it strips, nothing at all.
+_BODIES = ("# Page\n\nText.\n", "Title: looks like metadata\n\n# Page\n", "\n\n\nText.\n",
+           "", "---\n", "key: value\n", "    indented\n", "\n")
+#: How the block may close: as MkDocs' pattern wants it, or in ways it does not match.
+_CLOSINGS = ("---\n", "...\n", "--- \t\n", "---", "----\n", "--- x\n")
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=HEALTH)
+@given(
+    st.one_of(
+        st.builds(dump, front_matters()),
+        st.text(max_size=200),
+        st.sampled_from(("", "\n", "{}\n", "[a]\n", "x\n", "title: A\ntitle: B\n",
+                         "a: 1\n# comment\n", "a:\n  - b\n  - c: d\n", "\ta: 1\n")),
+    ),
+    st.sampled_from(_CLOSINGS),
+    st.sampled_from(_BODIES),
+    st.sampled_from(("---\n", "--- \n", "", "\n---\n")),
+)
+def test_sources_handed_to_mkdocs_read_as_mkdocs_reads_them(yaml_text, closing, body, opening):
+    """The plugin hands MkDocs each page as gapcheck read it, without the front matter where
+    gapcheck parsed it (plugin._shared_source); that front matter goes to page.meta. MkDocs'
+    own reader (``get_data``, in MkDocs and in ProperDocs) on what it is handed, with that
+    front matter, must give the body and metadata it gives on the file itself."""
+    from mkdocs.utils.meta import get_data
+    from properdocs.utils.meta import get_data as properdocs_get_data
+
+    from mkdocs_gapcheck import frontmatter
+    from mkdocs_gapcheck.plugin import _shared_source
+
+    count_case("test_fuzz::sources handed to MkDocs")
+    text = frontmatter.decode(f"{opening}{yaml_text}{closing}{body}".encode()).text
+    with time_limit(10):
+        fm = frontmatter.parse(text)
+    source, meta = _shared_source(text, fm)
+    for reader in (get_data, properdocs_get_data):
+        want_body, want_meta = reader(text)
+        got_body, got_meta = reader(source)
+        if meta is not None:
+            count_case("test_fuzz::sources handed to MkDocs, front matter parsed by gapcheck")
+            assert got_meta == {}, got_meta
+            got_meta = meta
+        else:
+            assert source == text
+        assert got_body == want_body
+        assert same_value(got_meta, want_meta), (got_meta, want_meta)
+
+
 # --- plugin ----------------------------------------------------------------------------------
 
 

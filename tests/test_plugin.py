@@ -237,8 +237,9 @@ def test_view_links_are_mkdocs_relative_urls():
 
 
 def test_plugins_that_provide_page_sources_still_work(site, tmp_path):
-    """gapcheck reads sources in on_files and leaves on_page_read_source alone: MkDocs allows
-    one handler of it per build and warns (failing --strict) when there are two."""
+    """gapcheck hands MkDocs the sources it read only when no other plugin or hook handles
+    on_page_read_source: MkDocs allows one handler per build and warns (failing --strict)
+    when there are two, so gapcheck steps aside and the other plugin's sources are used."""
     hook = tmp_path / "hook.py"
     hook.write_text(
         "def on_page_read_source(page, config):\n"
@@ -259,6 +260,108 @@ def test_plugins_that_provide_page_sources_still_work(site, tmp_path):
     assert '<h1 id="heading">Heading</h1>' in windows
     hooked = built.output_path("hooked.md").read_text(encoding="utf-8")
     assert "<title>From the hook - Fixture</title>" in hooked and "On disk" not in hooked
+    assert any("another plugin provides page sources" in m for m in built.messages(0))
+    assert not any("page sources from gapcheck's read" in m for m in built.messages(0))
+
+
+#: Pages MkDocs reads in every way it can: front matter gapcheck's fast reader reads, YAML it
+#: leaves to PyYAML, none, MultiMarkdown metadata, a body that looks like metadata, "..." as
+#: the closing line, a closing line without a line end, CRLF with a BOM, broken YAML, bytes
+#: that are not UTF-8, typed values.
+READ_EVERY_WAY: dict[str, str | bytes] = {
+    "gaps.md": GAP,
+    "adr/0001-x.md": ADDRESSING,
+    "complex.md": "---\ntags: [a, b]\nbase: &x {k: 1}\nmore: *x\n---\n# Complex\n",
+    "none.md": "# No front matter\n\nText.\n",
+    "mmd.md": "Title: MultiMarkdown title\nAuthor: Me\n\n# Body\n",
+    "body-meta.md": "---\ntitle: Body meta\n---\nkey: looks like metadata\n\nText.\n",
+    "dots.md": "---\ntitle: Dots\n...\n\n\n# Dots\n",
+    "noeol.md": "---\ntitle: No line end\n---",
+    "crlf.md": b"\xef\xbb\xbf---\r\ntitle: Windows\r\ntags:\r\n  - a\r\n---\r\n# Win\r\n",
+    "broken.md": "---\ntitle: [unclosed\n---\n# Broken\n",
+    "latin1.md": b"---\ntitle: caf\xe9\n---\n# Caf\xe9\n",
+    "typed.md": "---\ndate: 2026-01-15\ncount: 12\nflag: yes\nnothing: ~\nratio: 1.5e3\n"
+                "when: 2026-01-15 10:00:00\n---\n# Typed\n",
+}
+
+#: A hook that records, for every page, what MkDocs made of it, as a plugin's
+#: on_page_markdown (at the default priority) sees it.
+RECORD_HOOK = (
+    "import json\n"
+    "def on_page_markdown(markdown, page, config, files):\n"
+    "    with open({out!r}, 'a', encoding='utf-8') as f:\n"
+    "        f.write(json.dumps([page.file.src_uri, repr(page.meta), markdown,\n"
+    "                            page.title]) + '\\n')\n"
+)
+
+
+def _site_files(site_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(site_dir)): p.read_bytes()
+        for p in sorted(site_dir.rglob("*")) if p.is_file() and p.suffix != ".gz"
+    }
+
+
+def test_mkdocs_reads_each_page_as_it_would_from_the_file(site, tmp_path):
+    """gapcheck hands MkDocs each page it read in on_files (and, where its fast reader read
+    the front matter, that front matter as page.meta) so that MkDocs does not read and parse
+    every page again. What MkDocs makes of each page (meta, Markdown, title) and the whole
+    built site must be what MkDocs makes of the files itself, which it does when another
+    handler of on_page_read_source makes gapcheck step aside."""
+    step_aside = tmp_path / "step_aside.py"
+    step_aside.write_text("def on_page_read_source(page, config):\n    return None\n")
+    results = {}
+    for name, hooks in (("handed", []), ("read", [str(step_aside)])):
+        out = tmp_path / f"{name}.jsonl"
+        record = tmp_path / f"record_{name}.py"
+        record.write_text(RECORD_HOOK.format(out=str(out)), encoding="utf-8")
+        built = site(READ_EVERY_WAY, {"plugins": ["gapcheck"], "hooks": [str(record), *hooks]})
+        built.expect_warnings(
+            "docs/broken.md:3: bad-front-matter:", "docs/latin1.md:2: bad-encoding:"
+        )
+        pages = sorted(json.loads(line) for line in out.read_text("utf-8").splitlines())
+        results[name] = (pages, _site_files(built.site_dir), built.messages(0))
+    handed, read = results["handed"], results["read"]
+    assert sorted(page[0] for page in handed[0]) == sorted(READ_EVERY_WAY)
+    assert handed[0] == read[0]
+    assert handed[1] == read[1]  # every file of the site, byte for byte
+    meta = {uri: m for uri, m, _, _ in handed[0]}
+    assert meta["typed.md"].startswith("{'date': datetime.date(2026, 1, 15), 'count': 12")
+    assert meta["mmd.md"] == "{'title': 'MultiMarkdown title', 'author': 'Me'}"
+    assert meta["body-meta.md"] == "{'title': 'Body meta'}"
+    assert meta["noeol.md"] == "{}" and meta["broken.md"] == "{}"
+    took = [m for m in handed[2] if "page sources from gapcheck's read" in m]
+    # every page but latin1.md (its bytes replaced, MkDocs reads that file from memory); the
+    # front matter of gaps, adr, body-meta, dots, crlf, typed
+    assert took == [
+        "gapcheck: MkDocs took 11 page sources from gapcheck's read, 6 of them with their "
+        "front matter parsed; 0 not taken"
+    ]
+    assert not any("page sources from gapcheck's read" in m for m in read[2])
+
+
+def test_a_page_read_before_its_turn_gets_its_front_matter(site, tmp_path):
+    """Only the read MkDocs makes right after on_pre_page is answered: a plugin that reads
+    pages early (in on_nav, to sort them by their metadata, say) reads them from the files."""
+    hook = tmp_path / "early.py"
+    out = tmp_path / "early.jsonl"
+    hook.write_text(
+        "import json\n"
+        "def on_nav(nav, config, files):\n"
+        "    with open(" + repr(str(out)) + ", 'w', encoding='utf-8') as f:\n"
+        "        for page in nav.pages:\n"
+        "            page.read_source(config)\n"
+        "            f.write(json.dumps([page.file.src_uri, repr(page.meta)]) + '\\n')\n",
+        encoding="utf-8",
+    )
+    files = {"gaps.md": GAP, "adr/0001-x.md": ADDRESSING, "typed.md": READ_EVERY_WAY["typed.md"]}
+    built = site(files, {"plugins": ["gapcheck"], "hooks": [str(hook)]})
+    built.expect_clean()
+    early = dict(json.loads(line) for line in out.read_text("utf-8").splitlines())
+    assert early["gaps.md"].startswith("{'gap': {'id': 'security'")
+    assert early["adr/0001-x.md"] == "{'addresses': 'security'}"
+    assert early["typed.md"].startswith("{'date': datetime.date(2026, 1, 15)")
+    assert built.html("typed.md").find("title").get_text() == "Typed - Fixture"
 
 
 def test_backlinks_survive_a_plugin_that_changes_the_content_during_search(site, tmp_path):
@@ -321,3 +424,29 @@ def test_url_parts_normalise_as_posixpath_does():
                 assert _url_parts(url) == (path.split("/") if path else []), url
                 checked += 1
     assert checked == 11204
+
+
+@pytest.mark.parametrize("tool", ["mkdocs", "properdocs"])
+def test_each_command_line_reads_pages_as_it_would_from_the_file(tmp_path, tool):
+    """The same through each command line: ``build -v`` with gapcheck handing the sources
+    over, and with gapcheck stepping aside, give the same pages and the same site."""
+    step_aside = tmp_path / "step_aside.py"
+    step_aside.write_text("def on_page_read_source(page, config):\n    return None\n")
+    results = {}
+    for name, hooks in (("handed", []), ("read", [str(step_aside)])):
+        out = tmp_path / f"{name}.jsonl"
+        record = tmp_path / f"record_{name}.py"
+        record.write_text(RECORD_HOOK.format(out=str(out)), encoding="utf-8")
+        root = write_site(
+            tmp_path / name, READ_EVERY_WAY, {**THEME, "hooks": [str(record), *hooks]}
+        )
+        result = _run(tool, root, "-v")
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        pages = sorted(json.loads(line) for line in out.read_text("utf-8").splitlines())
+        results[name] = (pages, _site_files(root / "site"), result.stderr)
+    assert len(results["handed"][0]) == len(READ_EVERY_WAY)
+    assert results["handed"][0] == results["read"][0]
+    assert results["handed"][1] == results["read"][1]
+    assert "MkDocs took 11 page sources from gapcheck's read" in results["handed"][2]
+    assert "another plugin provides page sources" in results["read"][2]
