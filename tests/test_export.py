@@ -216,14 +216,42 @@ _JSON = st.recursive(
 )
 
 
-@given(_JSON)
-def test_json_text_is_the_standard_librarys(value: object) -> None:
-    """The export's own encoder writes what json.dumps(indent=2) writes, byte for byte."""
-    assert export._dump(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+def _records(text: str) -> dict[str, list[str]]:
+    """The record lines of an export, by list: each list opens with its key's line and each
+    record is one line (its comma dropped)."""
+    found: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.split("\n")[1:-2]:
+        if line.startswith("    "):
+            current.append(line[4:].removesuffix(","))
+        elif line not in ("  ]", "  ],"):
+            key, _ = json.JSONDecoder().raw_decode(line[2:])
+            current = found.setdefault(key, [])
+    return found
 
 
-def test_export_json_is_the_standard_librarys() -> None:
+@given(st.dictionaries(st.text(), st.lists(_JSON, max_size=4), max_size=4))
+def test_json_is_the_data_one_record_per_line(data: dict[str, list[object]]) -> None:
+    """The export's JSON is the data (json.loads gives it back), with every record of every
+    list alone on its line, as compact JSON that parses by itself."""
+    text = export._dump(data)
+    assert json.loads(text) == data
+    assert text.endswith("}\n") and "\r" not in text
+    lines = _records(text)
+    assert list(lines) == list(data)
+    for key, records in data.items():
+        assert [json.loads(line) for line in lines[key]] == records
+        assert lines[key] == [json.dumps(r, ensure_ascii=False) for r in records]
+
+
+def test_export_json_has_a_line_per_gap_page_and_finding() -> None:
     model = analyze([SourceFile("gaps.md", GAPS)], Options(), on=DAY)
     data = export.as_data(model)
     assert data["gaps"] and data["findings"]
-    assert export.to_json(model) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = export.to_json(model)
+    assert json.loads(text) == data
+    lines = _records(text)
+    assert {key: len(found) for key, found in lines.items()} == {
+        key: len(records) for key, records in data.items()
+    }
+    assert lines["gaps"][0].startswith('{"id": ')
