@@ -162,10 +162,10 @@ def _analyze(
         )
         page.page.markers = body.markers
         if body.links:
-            segments = path.split("/")[:-1]
+            bases = markdown.link_bases(path)
             links = page.page.links
             for target in body.links:
-                resolved = markdown.resolve_link(path, target, segments)
+                resolved = markdown.resolve_link(path, target, bases)
                 if resolved:
                     links.append(resolved)
         if page.page.title is None:

@@ -22,7 +22,9 @@ _LINK_RE = re.compile(
     r"\[[^\]\\]*(?:\\.[^\]\\]*)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
 _REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
-_H1_RE = re.compile(r"#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)")
+#: an ATX heading's opening; its title is the rest of the line (see _h1_title)
+_H1_OPEN_RE = re.compile(r"#[ \t]+")
+_NOT_SPACE_OR_HASH = re.compile(r"[^\s#]").search
 _ATTR_LIST_RE = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
 _INLINE_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS_RE = re.compile(
@@ -112,7 +114,8 @@ class _CodeMap:
         self._starts: list[int] = []
         self._inline: dict[int, list[tuple[int, int]]] = {}
 
-    def in_code(self, pos: int) -> bool:
+    def in_fence(self, pos: int) -> bool:
+        """Whether ``pos`` is inside a fenced code block."""
         if self.has_fences:
             if self._fenced is None:
                 self._fenced = _fenced_ranges(self.text)
@@ -120,6 +123,11 @@ class _CodeMap:
             index = bisect_right(self._starts, pos) - 1
             if index >= 0 and pos < self._fenced[index][1]:
                 return True
+        return False
+
+    def in_code(self, pos: int) -> bool:
+        if self.has_fences and self.in_fence(pos):
+            return True
         if not self.has_ticks:
             return False
         start = self.text.rfind("\n", 0, pos) + 1
@@ -135,13 +143,26 @@ class _CodeMap:
         return any(a <= pos < b for a, b in spans)
 
 
+def _h1_title(source: str, pos: int) -> str | None:
+    r"""The title of a ``# Title`` line at ``pos``: what
+    ``#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)`` matches as the title, without its
+    lazy quantifiers' backtracking (quadratic in the title's length)."""
+    opening = _H1_OPEN_RE.match(source, pos)
+    if opening is None:
+        return None
+    end = source.find("\n", opening.end())
+    title = source[opening.end() : end if end >= 0 else len(source)].rstrip(" \t#")
+    return title if _NOT_SPACE_OR_HASH(title) else None
+
+
 def _first_h1(source: str, code: _CodeMap) -> str | None:
     """The text of the first ``# Title`` line outside code."""
     pos = 0 if source.startswith("#") else source.find("\n#") + 1
     while pos >= 0 and (pos > 0 or source.startswith("#")):
-        match = _H1_RE.match(source, pos)
-        if match and not code.in_code(pos):
-            return plain_heading(match["title"])
+        title = _h1_title(source, pos)
+        # a line's first character is in no inline code span of the line: fences only
+        if title is not None and not code.in_fence(pos):
+            return plain_heading(title)
         found = source.find("\n#", pos)
         pos = found + 1 if found >= 0 else -1
     return None
@@ -274,12 +295,23 @@ def _links(source: str, code: _CodeMap) -> list[str]:
     return found
 
 
-def resolve_link(page: str, target: str, folder: list[str] | None = None) -> str | None:
+def link_bases(page: str) -> list[str]:
+    """The folders a link from ``page`` can resolve against, as path prefixes: the page's
+    folder, its parent, ..., the docs root (``a/b/c.md``: ``a/b/``, ``a/``, ``""``)."""
+    bases = [""]
+    for part in page.split("/")[:-1]:
+        bases.append(bases[-1] + part + "/")
+    bases.reverse()
+    return bases
+
+
+def resolve_link(page: str, target: str, bases: list[str] | None = None) -> str | None:
     """The docs path a Markdown link from ``page`` points at, if it points at a Markdown page.
 
     Resolved as ``posixpath.normpath(posixpath.join(dirname(page), target))`` would, without
-    its cost (a site has thousands of links): segments are walked once. ``folder``, the
-    page's folder as segments, saves splitting ``page`` again for each of its links.
+    its cost (a site has thousands of links). ``bases``, the page's :func:`link_bases`, lets
+    a page's links share them: a link of the usual shapes (``name.md``, ``dir/name.md``,
+    ``../../dir/name.md``) is then a prefix and a concatenation; any other walks its segments.
     """
     if ".md" not in target or target.startswith(("#", "//")):
         return None
@@ -294,26 +326,18 @@ def resolve_link(page: str, target: str, folder: list[str] | None = None) -> str
         target = unquote(target)
     if not target.endswith(".md"):
         return None
-    if target.startswith("/"):
-        parts: list[str] = []
-    elif folder is not None:
-        parts = folder.copy()
-    else:
-        parts = page.split("/")[:-1]
-    # Most links are "name.md", "sub/name.md" or "../../dir/name.md": count the leading "../"
-    # and join. Any other dot or empty segment takes the walk below.
-    up = 0
-    while target.startswith("../", up):
-        up += 3
-    rest = target[up:]
-    if "//" not in rest and "/." not in "/" + rest and not rest.startswith("/"):
-        up //= 3
-        if up > len(parts):
-            return None  # above docs_dir
-        if up:
-            del parts[len(parts) - up :]
-        parts.append(rest)
-        return "/".join(parts)
+    if target[:1] != "/":
+        # count the leading "../"; any other dot or empty segment takes the walk below
+        up = 0
+        while target.startswith("../", up):
+            up += 3
+        rest = target[up:] if up else target
+        if rest[:1] not in ("/", ".") and "/." not in rest and "//" not in rest:
+            if bases is None:
+                bases = link_bases(page)
+            up //= 3
+            return bases[up] + rest if up < len(bases) else None  # else above docs_dir
+    parts: list[str] = [] if target[:1] == "/" else page.split("/")[:-1]
     for part in target.split("/"):
         if part == "..":
             if not parts:

@@ -304,7 +304,7 @@ def test_links_resolve_as_normpath_does(page, segments, absolute):
     import posixpath
     from urllib.parse import unquote
 
-    from mkdocs_gapcheck.markdown import _SCHEME_RE, resolve_link
+    from mkdocs_gapcheck.markdown import _SCHEME_RE, link_bases, resolve_link
 
     count_case("test_fuzz::links resolve as normpath does")
     target = ("/" if absolute else "") + "/".join(segments)
@@ -319,7 +319,7 @@ def test_links_resolve_as_normpath_does(page, segments, absolute):
             if want.startswith("../") or want == "..":
                 want = None
     assert resolve_link(page, target) == want
-    assert resolve_link(page, target, page.split("/")[:-1]) == want
+    assert resolve_link(page, target, link_bases(page)) == want
 
 
 _MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("ab &<>\"'{}[]()*_`~#:.!\n\t-")), max_size=40)
@@ -346,6 +346,20 @@ def test_plain_heading_fast_path_equals_full_path(text):
 
     count_case("test_fuzz::plain heading fast path")
     assert markdown.plain_heading(text) == markdown._strip_markup(text).strip()
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
+@given(st.text(alphabet=st.sampled_from(list("# \t\nab\x0c\u00a0")), max_size=30))
+def test_h1_title_equals_the_pattern(text):
+    """_h1_title reads a heading's title without a pattern's lazy quantifiers; the pattern
+    it replaces must give the same title at every line start."""
+    from mkdocs_gapcheck.markdown import _h1_title
+
+    count_case("test_fuzz::h1 title")
+    pattern = re.compile(r"#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)")
+    for pos in [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]:
+        match = pattern.match(text, pos)
+        assert _h1_title(text, pos) == (match["title"] if match else None), pos
 
 
 @settings(max_examples=500, deadline=None, suppress_health_check=HEALTH)
