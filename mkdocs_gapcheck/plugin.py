@@ -122,11 +122,6 @@ def _slots_in(text: str) -> list[tuple[int, int, int, int, bool, re.Match[str]]]
     return found
 
 
-#: MkDocs' front matter pattern (``mkdocs.utils.meta.YAML_RE``, the same in ProperDocs): a
-#: page's parsed front matter is handed to MkDocs only where MkDocs would find the same block.
-_MKDOCS_YAML_RE = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.UNICODE | re.DOTALL)
-
-
 def _shared_source(text: str, fm: FrontMatter) -> tuple[str, dict[str, Any] | None]:
     """What MkDocs is handed for a page gapcheck has read: ``(source, front matter)``.
 
@@ -138,10 +133,14 @@ def _shared_source(text: str, fm: FrontMatter) -> tuple[str, dict[str, Any] | No
     ``page.meta`` before any plugin's ``on_page_markdown``. Every other page (no front matter,
     an error, YAML left to PyYAML) is handed over whole, and MkDocs parses it as it would.
     """
-    if fm.present and fm.error is None and fm.lines is not None and fm.data:
-        match = _MKDOCS_YAML_RE.match(text)
-        if match is not None and match.end() == fm.body_offset:
-            return "\n" + text[fm.body_offset :], fm.data
+    # MkDocs' pattern (``^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n``) ends at the first line
+    # after the opening one that is "---" or "..." (spaces and tabs after it allowed), as
+    # gapcheck's reader does, but only if a line end follows: a front matter closed on the
+    # file's last line, without one, is page text to MkDocs. (An empty front matter, which
+    # the pattern would not end at the next line either, is never read by the fast reader.)
+    offset = fm.body_offset
+    if fm.lines is not None and fm.error is None and fm.data and text[offset - 1] == "\n":
+        return "\n" + text[offset:], fm.data
     return text, None
 
 

@@ -407,6 +407,8 @@ _CLOSINGS = ("---\n", "...\n", "--- \t\n", "---", "----\n", "--- x\n")
     st.sampled_from(_BODIES),
     st.sampled_from(("---\n", "--- \n", "", "\n---\n")),
 )
+@example("title: A\n", "---", "", "---\n")  # closed on the last line, without a line end
+@example("title: A\n", "...\n", "Title: B\n", "---\n")
 def test_sources_handed_to_mkdocs_read_as_mkdocs_reads_them(yaml_text, closing, body, opening):
     """The plugin hands MkDocs each page as gapcheck read it, without the front matter where
     gapcheck parsed it (plugin._shared_source); that front matter goes to page.meta. MkDocs'
