@@ -227,6 +227,12 @@ class _NotSimple(Exception):
 
 #: ``key:`` then a space or the end of the line; keys outside this form go to PyYAML
 _FAST_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+#: keys known to be of that form and to be read by YAML as themselves (``on`` is True); the
+#: same few keys repeat on every page. Bounded.
+_KEYS: set[str] = set()
+_KEYS_MAX = 4096
+_MISSING = object()
 _PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
 _IMPLICIT = _Loader.yaml_implicit_resolvers
 #: PyYAML's own constructors, impossible dates included: those raise, and the front matter goes
@@ -351,17 +357,28 @@ def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
             if at > indent:
                 raise _NotSimple
             pos += 1
-        match = _FAST_KEY_RE.match(content)
-        if match is None:
-            raise _NotSimple
-        key = match[1]
-        if key in out or _scalar(key) != key:
-            raise _NotSimple  # repeated (PyYAML's path reports it), or not a string
-        rest = content[match.end() :]
+        # what _FAST_KEY_RE matches, by a split at the first colon (keys repeat: a set says
+        # whether one is of the form, and a string to YAML)
+        key, colon, rest = content.partition(":")
+        if not colon:
+            raise _NotSimple  # a line without a key
+        if key not in _KEYS:
+            if not _KEY_RE.fullmatch(key) or _scalar(key) != key:
+                raise _NotSimple  # not a key, or not a string (on, yes, null)
+            if len(_KEYS) < _KEYS_MAX:
+                _KEYS.add(key)
+        if key in out:
+            raise _NotSimple  # repeated: PyYAML's path reports it
+        if rest:
+            if rest[0] != " ":
+                raise _NotSimple
+            rest = rest.lstrip(" ")
         child: Any = None
         value: Any = None
         if rest:
-            value = _scalar(rest)
+            value = _SCALARS.get(rest, _MISSING)
+            if value is _MISSING:
+                value = _scalar(rest)
         elif pos < count:
             at, following, _ = items[pos]
             if following.startswith("- ") and at >= indent:

@@ -219,6 +219,7 @@ def test_fast_reader_takes_the_usual_front_matter(text):
     "a: 1\na: 2\n",  # repeated key: PyYAML's path reports it
     "a: [1, 2]\n", "a: &x 1\nb: *x\n", "a: |\n  text\n", "a: x # comment\n",
     "a: plain\n  continued\n", "a: \"esc\\n\"\n", "? a\n: b\n", "a:\tb\n",
+    "title: x\ntitle\n", "a: 1\nb\n", "on: 1\n", "a:b\n", "a-\u00e9: 1\n",
 ])
 def test_fast_reader_leaves_the_rest_to_pyyaml(text):
     assert frontmatter.read_simple(text) is None
