@@ -249,6 +249,7 @@ def test_export_json_has_a_line_per_gap_page_and_finding() -> None:
     data = export.as_data(model)
     assert data["gaps"] and data["findings"]
     text = export.to_json(model)
+    assert text == export._dump(data)
     assert json.loads(text) == data
     lines = _records(text)
     assert {key: len(found) for key, found in lines.items()} == {

@@ -197,7 +197,9 @@ def _check_model(sources: dict[str, bytes | str]) -> Any:
         assert isinstance(f.message, str) and f.message.strip(), f
         assert "\n" not in f.message and "\r" not in f.message, f  # one finding, one line
         assert len(f.message) < 5_000, (f.file, f.line, f.rule, len(f.message))
-    data = json.loads(export.to_json(model))
+    text = export.to_json(model)
+    assert text == export._dump(export.as_data(model))  # written directly, as the data dumps
+    data = json.loads(text)
     assert set(data) == {"gaps", "pages", "findings"}
     again = analyze([SourceFile(p, c) for p, c in sources.items()], Options(),
                     on=dt.date(2026, 11, 21))
