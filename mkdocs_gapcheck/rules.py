@@ -82,9 +82,12 @@ def _adr_lookup(pages: dict[str, Page]) -> dict[str, str]:
 def _link_supersession(
     parsed: list[ParsedPage], pages: dict[str, Page], problems: list[Problem]
 ) -> None:
+    referring = [p for p in parsed if p.superseded_ref is not None]
+    if not referring:
+        return  # nothing names a newer ADR: no supersession, no cycle
     names = _adr_lookup(pages)
     stems = {k: k for k in names if not k.isdigit() and "/" not in k}
-    for p in parsed:
+    for p in referring:
         ref = p.superseded_ref
         if ref is None:
             continue
@@ -106,7 +109,7 @@ def _link_supersession(
         p.page.superseded_by = target
     # a chain of supersession that comes back on itself has no current decision
     reported: set[str] = set()
-    for p in parsed:
+    for p in referring:  # a cycle goes through pages that name a newer ADR
         seen: list[str] = []
         path: str | None = p.page.path
         while path is not None and path not in seen:
