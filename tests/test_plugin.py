@@ -450,3 +450,22 @@ def test_each_command_line_reads_pages_as_it_would_from_the_file(tmp_path, tool)
     assert results["handed"][1] == results["read"][1]
     assert "MkDocs took 11 page sources from gapcheck's read" in results["handed"][2]
     assert "another plugin provides page sources" in results["read"][2]
+
+
+def test_pages_are_read_as_file_content_bytes_reads_them(tmp_path):
+    """The plugin reads files on disk itself (_read_bytes, without Python's io stack): the
+    bytes must be those File.content_bytes gives, for an empty file, a small one and one
+    larger than a read."""
+    from mkdocs.structure.files import File
+
+    from mkdocs_gapcheck.plugin import _read_bytes
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    contents = {"empty.md": b"", "small.md": "# Café\r\n".encode(),
+                "big.md": bytes(range(256)) * 9000}
+    for name, data in contents.items():
+        (docs / name).write_bytes(data)
+        file = File(name, str(docs), str(tmp_path / "site"), True)
+        assert file.abs_src_path is not None
+        assert _read_bytes(file.abs_src_path) == file.content_bytes == data
