@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 
 _OPEN_RE = re.compile(r"---[ \t]*\n")
-_KEYLIKE_RE = re.compile(r"^[A-Za-z_][\w-]*[ \t]*:")
+_KEYLIKE = r"^[A-Za-z_][\w-]*[ \t]*:"  # compiled on first use: unclosed front matter only
 
 
 class _Loader(_BaseLoader):
@@ -487,7 +487,7 @@ def parse(text: str) -> FrontMatter:
     close = _find_close(text, start)
     if close is None:
         rest = text[start:].lstrip("\n")
-        if _KEYLIKE_RE.match(rest):
+        if re.match(_KEYLIKE, rest):
             return FrontMatter(
                 error="front matter opened by '---' on line 1 is never closed: end it with a "
                 "line '---' (MkDocs will show it as page text)",

@@ -21,16 +21,17 @@ _INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)(?:.+?)(?<!`)\1(?!`)")
 _LINK_RE = re.compile(
     r"\[[^\]\\]*(?:\\.[^\]\\]*)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
-_REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
+# Patterns most pages never need are compiled when first used, through re's own cache:
+# compiling is Python in re (sre_parse, sre_compile), 0.3-1 M instructions a pattern, and
+# gapcheck is imported by every build.
+_REFDEF = r"(?m)^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?"
 #: an ATX heading's opening; its title is the rest of the line (see _h1_title)
 _H1_OPEN_RE = re.compile(r"#[ \t]+")
 _NOT_SPACE_OR_HASH = re.compile(r"[^\s#]").search
-_ATTR_LIST_RE = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
-_INLINE_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS_RE = re.compile(
-    r"(\*\*|\*|`+|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
-)
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_ATTR_LIST = r"\s*\{[:#.][^}]*\}\s*$"
+_INLINE_LINK = r"!?\[([^\]]*)\]\([^)]*\)"
+_EMPHASIS = r"(\*\*|\*|`+|~~)(?=\S)(.+?)(?<=\S)\1|(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\3(?!\w)"
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*:"
 
 MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage")
 INDEX_KINDS: tuple[str, ...] = ("adr", "runbook", "roadmap", "plan")
@@ -221,10 +222,10 @@ def plain_heading(text: str) -> str:
 
 def _strip_markup(text: str) -> str:
     """``text`` without an attribute list at its end, with links as their text, unemphasised."""
-    text = _ATTR_LIST_RE.sub("", text)
-    text = _INLINE_LINK_RE.sub(r"\1", text)
+    text = re.sub(_ATTR_LIST, "", text)
+    text = re.sub(_INLINE_LINK, r"\1", text)
     for _ in range(3):  # nested emphasis, **`code`**
-        stripped = _EMPHASIS_RE.sub(lambda m: m[2] if m[2] is not None else m[4], text)
+        stripped = re.sub(_EMPHASIS, lambda m: m[2] if m[2] is not None else m[4], text)
         if stripped == text:
             break
         text = stripped
@@ -289,7 +290,7 @@ def _links(source: str, code: _CodeMap) -> list[str]:
             found.append(match["target"])
         start = find("[", match.end())
     if "]:" in source:  # the anchored pattern is tried on every line: only when it can match
-        for match in _REFDEF_RE.finditer(source):
+        for match in re.finditer(_REFDEF, source):
             if not (code.has_code and code.in_code(match.start())):
                 found.append(match["target"])
     return found
@@ -315,7 +316,7 @@ def resolve_link(page: str, target: str, bases: list[str] | None = None) -> str 
     """
     if ".md" not in target or target.startswith(("#", "//")):
         return None
-    if ":" in target and _SCHEME_RE.match(target):  # the pattern only when it can match
+    if ":" in target and re.match(_SCHEME, target):  # the pattern only when it can match
         return None
     if "#" in target or "?" in target:
         for stop in ("#", "?"):

@@ -18,7 +18,9 @@ from .options import Options
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ADR_NUMBER_RE = re.compile(r"^(?:adr[-_ ]?)?(\d+)", re.IGNORECASE)
-_SUPERSEDED_RE = re.compile(r"^superseded(?:[ \t]+by[ \t]+(?P<target>\S.*))?$", re.IGNORECASE)
+#: compiled on first use (re's cache): only a status other than these can match it
+_SUPERSEDED = r"(?i)^superseded(?:[ \t]+by[ \t]+(?P<target>\S.*))?$"
+_NOT_SUPERSEDED = frozenset({"proposed", "accepted", "rejected", "deprecated"})
 
 #: (rule, line, message) as the parser finds them; levels are applied later
 Problem = tuple[str, int, str]
@@ -323,8 +325,11 @@ def parse_page(
         raw_status = data.get("status")
         if raw_status is not None:
             status = _scale_value(raw_status, ADR_STATUSES)
-            superseded = _SUPERSEDED_RE.match(raw_status.strip()) if isinstance(
-                raw_status, str) else None
+            superseded = (
+                re.match(_SUPERSEDED, raw_status.strip())
+                if isinstance(raw_status, str) and status not in _NOT_SUPERSEDED
+                else None
+            )
             if superseded:
                 status = "superseded"
                 if superseded["target"]:

@@ -306,12 +306,12 @@ def test_links_resolve_as_normpath_does(page, segments, absolute):
     import posixpath
     from urllib.parse import unquote
 
-    from mkdocs_gapcheck.markdown import _SCHEME_RE, link_bases, resolve_link
+    from mkdocs_gapcheck.markdown import _SCHEME, link_bases, resolve_link
 
     count_case("test_fuzz::links resolve as normpath does")
     target = ("/" if absolute else "") + "/".join(segments)
     want: str | None = None
-    if ".md" in target and not target.startswith(("#", "//")) and not _SCHEME_RE.match(target):
+    if ".md" in target and not target.startswith(("#", "//")) and not re.match(_SCHEME, target):
         path = unquote(target.split("#", 1)[0].split("?", 1)[0])
         if path.endswith(".md"):
             if path.startswith("/"):
@@ -637,7 +637,7 @@ def test_links_jump_to_each_bracket_as_a_search_would(text):
     """_links tries the pattern only where str.find finds a "["; it must give the targets the
     pattern's own search gives (images skipped, a link may start inside an image's text,
     code skipped)."""
-    from mkdocs_gapcheck.markdown import _LINK_RE, _REFDEF_RE, _CodeMap, _links
+    from mkdocs_gapcheck.markdown import _LINK_RE, _REFDEF, _CodeMap, _links
 
     count_case("test_fuzz::links found as by search")
     code = _CodeMap(text)
@@ -653,5 +653,5 @@ def test_links_jump_to_each_bracket_as_a_search_would(text):
     got = _links(text, _CodeMap(text))
     assert got[: len(want)] == want
     # after the inline links come the reference definitions', which this test does not vary
-    definitions = [m for m in _REFDEF_RE.finditer(text) if not code.in_code(m.start())]
+    definitions = [m for m in re.finditer(_REFDEF, text) if not code.in_code(m.start())]
     assert len(got) - len(want) == len(definitions)
