@@ -62,6 +62,11 @@ def _headings(items: list[AnchorLink], out: list[render.Heading]) -> list[render
     return out
 
 
+def _clean_url(url: str) -> bool:
+    """Whether a URL is as MkDocs makes them: no leading slash, no empty or dot segment."""
+    return not (url[:1] == "/" or "//" in url or "/." in "/" + url)
+
+
 def _url_parts(url: str) -> list[str]:
     """A URL's path segments, normalised as ``mkdocs.utils.get_relative_url`` does."""
     if "//" in url or "/." in "/" + url:  # empty or dot segments: normalise them
@@ -200,6 +205,9 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         #: docs path -> URL of every built page, for the views' links (one dict per build:
         #: Files.get_file_from_path builds a PurePath on each call, thousands per build)
         self.urls: dict[str, str] = {}
+        #: self.urls split once per build: MkDocs' own (clean) URLs, and any with a leading
+        #: slash, an empty or a dot segment, which go to mkdocs.utils.get_relative_url
+        self._split_urls: tuple[dict[str, str], dict[str, str], dict[str, str]] | None = None
         #: per page: the markers replaced by slots, as (name, filters, marker text as written)
         self.slots: dict[str, list[tuple[str, dict[str, str], str]]] = {}
         #: the pages rendered in this build; their headings are read when a view needs them
@@ -544,7 +552,12 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         """
         base, _, name = page.url.rpartition("/")
         here = _url_parts(base if "." in name else page.url)
-        urls = self.urls
+        split = self._split_urls
+        if split is None or split[0] is not self.urls:
+            clean = {path: url for path, url in self.urls.items() if _clean_url(url)}
+            odd = {path: url for path, url in self.urls.items() if path not in clean}
+            split = self._split_urls = (self.urls, clean, odd)
+        _, urls, odd = split
         # this page's folder and its parents: ("a/b/", ""), ("a/", "../"), ("", "../../")
         folders = [""]
         for part in here:
@@ -554,9 +567,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         def url_for(target: str) -> str | None:
             url = urls.get(target)
             if url is None:
-                return None
-            if url[:1] == "/" or "//" in url or "/." in "/" + url:
-                return get_relative_url(url, page.url)
+                url = odd.get(target)
+                return None if url is None else get_relative_url(url, page.url)
             # the deepest folder of this page's that holds the URL ("" holds every URL, so the
             # loop always breaks; a loop, not next() over a generator: thousands of calls)
             for prefix, up in prefixes:  # noqa: B007
