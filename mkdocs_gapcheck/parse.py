@@ -313,13 +313,18 @@ def parse_page(
         if page.addresses and page.kind is None:
             page.kind = "plan"
 
-    # lifecycle fields
-    page.owner = _text(data.get("owner"))
-    page.period = _text(data.get("period"))
-    page.date = _check_date(data, "date", fm, problems)
-    page.start = _check_date(data, "start", fm, problems)
-    page.last_tested = _check_date(data, "last_tested", fm, problems)
-    page.last_tested_line = fm.line("last_tested") if "last_tested" in data else None
+    # lifecycle fields (a page has a few of them: only those it has are read)
+    if "owner" in data:
+        page.owner = _text(data["owner"])
+    if "period" in data:
+        page.period = _text(data["period"])
+    if "date" in data:
+        page.date = _check_date(data, "date", fm, problems)
+    if "start" in data:
+        page.start = _check_date(data, "start", fm, problems)
+    if "last_tested" in data:
+        page.last_tested = _check_date(data, "last_tested", fm, problems)
+        page.last_tested_line = fm.line("last_tested")
     if page.kind == "adr":
         page.number = adr_number(path)
         raw_status = data.get("status")
