@@ -67,14 +67,23 @@ def _dump(data: dict[str, Any]) -> str:
     A record per line reads well, and diffs well: a changed gap or finding is one changed
     line. The value is the same JSON as ``json.dumps(data)``; only the whitespace differs.
     """
-    sections = []
-    for key, value in data.items():
-        if isinstance(value, list) and value:
-            lines = ",\n    ".join([_RECORD(record) for record in value])
-            sections.append(f"  {_encode_string(key)}: [\n    {lines}\n  ]")
+    return _layout([
+        (key, [_RECORD(record) for record in value] if isinstance(value, list) else _RECORD(value))
+        for key, value in data.items()
+    ])
+
+
+def _layout(sections: list[tuple[str, list[str] | str]]) -> str:
+    """The text of :func:`_dump` from each key's value as JSON: a list's records (each one
+    line), or any other value (on the key's line)."""
+    parts = []
+    for key, value in sections:
+        if isinstance(value, list):
+            body = "[\n    " + ",\n    ".join(value) + "\n  ]" if value else "[]"
         else:
-            sections.append(f"  {_encode_string(key)}: {_RECORD(value)}")
-    return "{\n" + ",\n".join(sections) + "\n}\n" if sections else "{}\n"
+            body = value
+        parts.append(f"  {_encode_string(key)}: {body}")
+    return "{\n" + ",\n".join(parts) + "\n}\n" if parts else "{}\n"
 
 
 def _text(value: str | None) -> str:
@@ -109,11 +118,7 @@ def to_json(model: Model) -> str:
         f'"message": {_encode_string(f.message)}}}'
         for f in model.findings
     ]
-    sections = [
-        f'  "{key}": [\n    ' + ",\n    ".join(records) + "\n  ]" if records else f'  "{key}": []'
-        for key, records in (("gaps", gaps), ("pages", pages), ("findings", findings))
-    ]
-    return "{\n" + ",\n".join(sections) + "\n}\n"
+    return _layout([("gaps", gaps), ("pages", pages), ("findings", findings)])
 
 
 # --- CSV -----------------------------------------------------------------------------------
