@@ -20,7 +20,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ADR_NUMBER_RE = re.compile(r"^(?:adr[-_ ]?)?(\d+)", re.IGNORECASE)
 #: compiled on first use (re's cache): only a status other than these can match it
 _SUPERSEDED = r"(?i)^superseded(?:[ \t]+by[ \t]+(?P<target>\S.*))?$"
-_NOT_SUPERSEDED = frozenset({"proposed", "accepted", "rejected", "deprecated"})
+_NOT_SUPERSEDED = frozenset(ADR_STATUSES) - {"superseded"}
 
 #: (rule, line, message) as the parser finds them; levels are applied later
 Problem = tuple[str, int, str]
