@@ -85,6 +85,7 @@ class Memo:
         self._states: dict[str, str] = {}
         self._addressing: dict[str, tuple[str, str]] = {}
         self._matrix_rows: dict[str, tuple[str, str, str, str, str]] = {}
+        self._flags: dict[str, str] = {}
 
     def page_text(self, path: str) -> str:
         """The escaped title of a page."""
@@ -166,9 +167,17 @@ class Memo:
                 f"<td>{esc(gap.timing) if gap.timing else _DASH}</td>"
                 f"<td>{status}</td>"
             )
-            flag = _state_flag(gap, state, self.model, self.options)
             found = self._matrix_rows[gap.id] = (
-                row_id, f' id="{esc(row_id)}"', classes, cells, flag
+                row_id, f' id="{esc(row_id)}"', classes, cells, self.flag(gap)
+            )
+        return found
+
+    def flag(self, gap: Gap) -> str:
+        """What a reader must see about a gap's coverage, beside its addressing pages."""
+        found = self._flags.get(gap.id)
+        if found is None:
+            found = self._flags[gap.id] = _state_flag(
+                gap, self.state(gap), self.model, self.options
             )
         return found
 
@@ -442,14 +451,13 @@ def render_matrix(view: View, filters: dict[str, str]) -> str:
     row_ids = view.row_ids
     memo_row = view.memo.matrix_row
     gap_link = view.gap_link
-    item = view.addressing_item
     for gap in gaps:
         row_id, id_attr, classes, cells, flag = memo_row(gap)
         if row_id in row_ids:
             id_attr = ""
         else:
             row_ids.add(row_id)
-        links = "".join([item(path) for path in gap.addressed_by])
+        links = "".join(_addressing_links(view, gap.addressed_by))
         if links:
             links = f'<ul class="gapcheck-links">{links}</ul>'
         rows.append(
@@ -754,11 +762,10 @@ def gap_backlinks(view: View, gaps: Sequence[Gap]) -> str:
     """The block under a gap's heading: the pages that address it, or a flag if none do."""
     parts = []
     for gap in gaps:
-        state = view.memo.state(gap)
         links = _addressing_links(view, gap.addressed_by)
         label = f"{view.memo.gap_text(gap)} is addressed by" if len(gaps) > 1 else "Addressed by"
         body = (f'<ul class="gapcheck-links">{"".join(links)}</ul>' if links else "") + \
-            _state_flag(gap, state, view.model, view.options)
+            view.memo.flag(gap)
         parts.append(
             f'<div class="gapcheck-line"><span class="gapcheck-label">{label}</span> '
             f"{view.memo.badge(gap.severity)} {body}</div>"
