@@ -295,6 +295,25 @@ RECORD_HOOK = (
 )
 
 
+def _recording_hooks(tmp_path: Path, name: str) -> tuple[list[str], Path]:
+    """The hooks of one of the two builds compared: RECORD_HOOK writing to ``name.jsonl``,
+    and for the build named "read" a handler of on_page_read_source that makes gapcheck step
+    aside. Returns the hooks and where the records go."""
+    out = tmp_path / f"{name}.jsonl"
+    record = tmp_path / f"record_{name}.py"
+    record.write_text(RECORD_HOOK.format(out=str(out)), encoding="utf-8")
+    hooks = [str(record)]
+    if name == "read":
+        step_aside = tmp_path / "step_aside.py"
+        step_aside.write_text("def on_page_read_source(page, config):\n    return None\n")
+        hooks.append(str(step_aside))
+    return hooks, out
+
+
+def _recorded(out: Path) -> list[list[str]]:
+    return sorted(json.loads(line) for line in out.read_text("utf-8").splitlines())
+
+
 def _site_files(site_dir: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(site_dir)): p.read_bytes()
@@ -308,19 +327,14 @@ def test_mkdocs_reads_each_page_as_it_would_from_the_file(site, tmp_path):
     every page again. What MkDocs makes of each page (meta, Markdown, title) and the whole
     built site must be what MkDocs makes of the files itself, which it does when another
     handler of on_page_read_source makes gapcheck step aside."""
-    step_aside = tmp_path / "step_aside.py"
-    step_aside.write_text("def on_page_read_source(page, config):\n    return None\n")
     results = {}
-    for name, hooks in (("handed", []), ("read", [str(step_aside)])):
-        out = tmp_path / f"{name}.jsonl"
-        record = tmp_path / f"record_{name}.py"
-        record.write_text(RECORD_HOOK.format(out=str(out)), encoding="utf-8")
-        built = site(READ_EVERY_WAY, {"plugins": ["gapcheck"], "hooks": [str(record), *hooks]})
+    for name in ("handed", "read"):
+        hooks, out = _recording_hooks(tmp_path, name)
+        built = site(READ_EVERY_WAY, {"plugins": ["gapcheck"], "hooks": hooks})
         built.expect_warnings(
             "docs/broken.md:3: bad-front-matter:", "docs/latin1.md:2: bad-encoding:"
         )
-        pages = sorted(json.loads(line) for line in out.read_text("utf-8").splitlines())
-        results[name] = (pages, _site_files(built.site_dir), built.messages(0))
+        results[name] = (_recorded(out), _site_files(built.site_dir), built.messages(0))
     handed, read = results["handed"], results["read"]
     assert sorted(page[0] for page in handed[0]) == sorted(READ_EVERY_WAY)
     assert handed[0] == read[0]
@@ -430,21 +444,14 @@ def test_url_parts_normalise_as_posixpath_does():
 def test_each_command_line_reads_pages_as_it_would_from_the_file(tmp_path, tool):
     """The same through each command line: ``build -v`` with gapcheck handing the sources
     over, and with gapcheck stepping aside, give the same pages and the same site."""
-    step_aside = tmp_path / "step_aside.py"
-    step_aside.write_text("def on_page_read_source(page, config):\n    return None\n")
     results = {}
-    for name, hooks in (("handed", []), ("read", [str(step_aside)])):
-        out = tmp_path / f"{name}.jsonl"
-        record = tmp_path / f"record_{name}.py"
-        record.write_text(RECORD_HOOK.format(out=str(out)), encoding="utf-8")
-        root = write_site(
-            tmp_path / name, READ_EVERY_WAY, {**THEME, "hooks": [str(record), *hooks]}
-        )
+    for name in ("handed", "read"):
+        hooks, out = _recording_hooks(tmp_path, name)
+        root = write_site(tmp_path / name, READ_EVERY_WAY, {**THEME, "hooks": hooks})
         result = _run(tool, root, "-v")
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
-        pages = sorted(json.loads(line) for line in out.read_text("utf-8").splitlines())
-        results[name] = (pages, _site_files(root / "site"), result.stderr)
+        results[name] = (_recorded(out), _site_files(root / "site"), result.stderr)
     assert len(results["handed"][0]) == len(READ_EVERY_WAY)
     assert results["handed"][0] == results["read"][0]
     assert results["handed"][1] == results["read"][1]
