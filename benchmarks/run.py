@@ -69,7 +69,7 @@ def _scaling_rows(workdir: Path, quick: bool) -> Iterable[Row]:
     if quick:
         return measure_scaling(workdir, [(1000, 4000)], 3, [(500, 2000)], 1, log=_log)
     return measure_scaling(
-        workdir, [(1000, 4000), (2500, 10000)], 9, [(1000, 4000), (2500, 10000)], 2, log=_log
+        workdir, [(1000, 4000), (2500, 10000)], 9, [(1000, 4000), (2500, 10000)], 3, log=_log
     )
 
 
