@@ -699,3 +699,41 @@ def test_properdocs_builds_the_views(tmp_path: Path) -> None:
     assert row_ids(views(soup, "matrix")[0])[0] == "gapcheck-gap-dr"
     assert soup.select(".gapcheck-backlinks")
     assert (root / "site" / "assets" / "gapcheck" / "gapcheck.css").is_file()
+
+
+def test_a_page_read_but_not_built_is_named_without_a_link(site: Any, tmp_path: Path) -> None:
+    """A page gapcheck read that another plugin drops after its on_files is not built: every
+    view names it as text, not as a link to a page that does not exist, also when one view
+    names it twice (the matrix's addressing item, then the index row, from the view's cache)."""
+    hook = tmp_path / "drop.py"
+    hook.write_text(
+        "from mkdocs.plugins import event_priority\n"
+        "@event_priority(-200)\n"
+        "def on_files(files, config):\n"
+        "    files.remove(files.get_file_from_path('adr/0002-dropped.md'))\n"
+        "    return files\n",
+        encoding="utf-8",
+    )
+    files = {
+        "gaps.md": "---\ngaps:\n  - {id: a, title: Alpha, severity: high}\n---\n# Gaps\n\n"
+        "## Alpha\n\n<!-- gapcheck:matrix -->\n\n<!-- gapcheck:index kind=adr -->\n",
+        "adr/0001-kept.md": "---\nstatus: accepted\naddresses: [a]\n---\n# Kept <&> decision\n",
+        "adr/0002-dropped.md": "---\nstatus: accepted\naddresses: [a]\n---\n"
+        "# Dropped <&> decision\n",
+    }
+    built = site(files, {"hooks": [str(hook)]})
+    built.expect_clean()
+    assert not built.output_path("adr/0002-dropped.md").exists()
+    soup = built.html("gaps.md")
+    (matrix,) = views(soup, "matrix")
+    (index,) = views(soup, "index")
+    for table in (matrix, index):
+        kept = table.find("a", string="Kept <&> decision")
+        assert kept is not None and kept["href"].endswith("0001-kept/"), table
+        (dropped,) = table.find_all(string="Dropped <&> decision")
+        assert dropped.parent.name == "span", dropped.parent
+        assert dropped.find_parent("a") is None
+    (backlinks,) = soup.select(".gapcheck-backlinks")
+    assert [a.get_text() for a in backlinks.find_all("a")] == ["Kept <&> decision"]
+    assert "Dropped <&> decision" in backlinks.get_text()
+    assert [check_links(built, "gaps.md", node) for node in (matrix, index, backlinks)] == [2, 3, 1]
