@@ -164,11 +164,15 @@ def build_pair_concurrently(
     first: Path, second: Path, site_dirs: tuple[Path, Path]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two builds at once, each in a fresh interpreter on its own core: whatever else the
-    machine does during the round slows both alike."""
+    machine does during the round slows both alike. Both site_dirs are emptied before either
+    build starts: emptying the second one while the first ran gave the first a head start
+    alone on the machine."""
+    cmds = [_worker_cmd(cfg, site, False) for cfg, site in zip((first, second), site_dirs,
+                                                               strict=True)]
     procs = [
-        subprocess.Popen(_worker_cmd(cfg, site, False), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=_env())
-        for cfg, site in zip((first, second), site_dirs, strict=True)
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=_env())
+        for cmd in cmds
     ]
     outs = [proc.communicate() for proc in procs]
     return (
@@ -201,7 +205,10 @@ def measure_overhead(
     for theme in themes:
         for pages in sizes:
             with_cfg, without_cfg = _site_pair(workdir, pages, theme)
+            # An even number of rounds: each build starts first in half of them, so that the
+            # order can weigh on the median neither way.
             runs = repeats(pages, theme)
+            runs += runs % 2
             cpu: dict[bool, list[float]] = {True: [], False: []}
             wall: dict[bool, list[float]] = {True: [], False: []}
             sites = (with_cfg.parent / "site-bench-a", with_cfg.parent / "site-bench-b")
@@ -215,7 +222,8 @@ def measure_overhead(
                 for plugged, result in ((True, with_run), (False, without_run)):
                     cpu[plugged].append(result["build"])
                     wall[plugged].append(result["wall"])
-                log(f"  overhead {theme} {pages}: round {i + 1}/{runs}: cpu with "
+                log(f"  overhead {theme} {pages}: round {i + 1}/{runs} "
+                    f"({'without' if i % 2 else 'with'} gapcheck started first): cpu with "
                     f"{cpu[True][-1]:.2f}s without {cpu[False][-1]:.2f}s "
                     f"({cpu[True][-1] / cpu[False][-1]:.3f}); wall with "
                     f"{wall[True][-1]:.2f}s without {wall[False][-1]:.2f}s")

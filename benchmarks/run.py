@@ -48,12 +48,12 @@ def _overhead_rows(workdir: Path, quick: bool) -> Iterable[Row]:
         sizes, themes = [300], ["mkdocs", "material"]
 
         def repeats(pages: int, theme: str) -> int:
-            return 3
+            return 2
     else:
         sizes, themes = [300, 1000, 3000], ["mkdocs", "material"]
 
         def repeats(pages: int, theme: str) -> int:
-            return {300: 7, 1000: 5}.get(pages, 3)
+            return {300: 8, 1000: 6}.get(pages, 4)
 
     return measure_overhead(workdir, sizes, themes, repeats, log=_log)
 
