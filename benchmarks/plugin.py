@@ -15,7 +15,8 @@ overhead
 
 scaling
     The plugin's own work at 4N pages over N pages: ``core.analyze`` on the sources in memory,
-    every view and backlinks block rendered outside MkDocs (``time_render``), and the time
+    every view and backlinks block rendered outside MkDocs (``time_render``, beside a control:
+    MkDocs' own ``get_relative_url`` on the same links in the same rounds), and the time
     spent inside the plugin's event methods during a real build (each ``on_*`` method of
     ``GapcheckPlugin`` wrapped by a timer before the config loads), shown beside how much the
     rest of the same builds grew.
@@ -277,10 +278,13 @@ def time_analyze(configs: list[Path], repeats: int) -> list[list[float]]:
     return times
 
 
-def _render_site(model: Any, urls: dict[str, str]) -> None:
+def _render_site(
+    model: Any, urls: dict[str, str], links: list[tuple[str, str]] | None = None
+) -> None:
     """Every marker's view and every backlinks block of a site, for every page, with the
     plugin's own relative URLs. Pages get a minimal HTML body: an H1 and a heading for each
-    gap, where the backlinks go."""
+    gap, where the backlinks go. With ``links``, each URL the views ask for is added to it as
+    (target URL, page URL)."""
     from types import SimpleNamespace
 
     from mkdocs_gapcheck import render
@@ -292,9 +296,12 @@ def _render_site(model: Any, urls: dict[str, str]) -> None:
     plugin.urls = urls
     memo = render.Memo(model, options, lambda path: None)
     for page in model.pages.values():
+        here = SimpleNamespace(url=urls[page.path])
+        url_for = plugin._url_for(here)  # type: ignore[arg-type]
+        if links is not None:
+            url_for = _recording(url_for, here.url, urls, links)
         view = render.View(
-            model=model, options=options, page=page.path, memo=memo,
-            url_for=plugin._url_for(SimpleNamespace(url=urls[page.path])),  # type: ignore[arg-type]
+            model=model, options=options, page=page.path, memo=memo, url_for=url_for,
             headings=lambda path: None,
         )
         if page.markers:
@@ -305,6 +312,26 @@ def _render_site(model: Any, urls: dict[str, str]) -> None:
                 f'<h2 id="{a}">Gap</h2><p>Text.</p>' for a in anchors if a
             )
             render.insert_backlinks(view, content)
+
+
+def _recording(
+    url_for: Callable[[str], str | None], here: str, urls: dict[str, str],
+    links: list[tuple[str, str]],
+) -> Callable[[str], str | None]:
+    def recorded(target: str) -> str | None:
+        if target in urls:
+            links.append((urls[target], here))
+        return url_for(target)
+
+    return recorded
+
+
+def _relative_urls(links: list[tuple[str, str]]) -> None:
+    """The control of the render timer: MkDocs' own ``get_relative_url`` on the same links."""
+    from mkdocs.utils import get_relative_url
+
+    for url, here in links:
+        get_relative_url(url, here)
 
 
 def _site_model(config_file: Path) -> tuple[Any, dict[str, str]]:
@@ -321,16 +348,24 @@ def _site_model(config_file: Path) -> tuple[Any, dict[str, str]]:
     return model, urls
 
 
-def time_render(configs: list[Path], repeats: int) -> list[list[float]]:
+def time_render(
+    configs: list[Path], repeats: int, control: list[list[float]] | None = None
+) -> list[list[float]]:
     """What the plugin renders in a build, outside MkDocs (``_render_site``).
 
     Inside a build the same work is timed in a process that holds MkDocs' whole site (pages,
     HTML, search index), whose growth slows every step per page, MkDocs' own included; this
     measures gapcheck's rendering apart from that.
+
+    With ``control``, each round also times MkDocs' ``get_relative_url`` on every link the
+    views made (``_relative_urls``), right after the render of the same site: work of a
+    fixed cost per link, by MkDocs, on the same links in the same process, to tell how much
+    the machine alone slows such work on the larger site.
     """
     sites = [_site_model(config_file) for config_file in configs]
-    for model, urls in sites:  # untimed: the first run imports the plugin (and MkDocs)
-        _render_site(model, urls)
+    links: list[list[tuple[str, str]]] = [[] for _ in configs]
+    for (model, urls), site_links in zip(sites, links, strict=True):
+        _render_site(model, urls, site_links)  # untimed: it imports the plugin (and MkDocs)
     times: list[list[float]] = [[] for _ in configs]
     for _ in range(repeats):
         for i, (model, urls) in enumerate(sites):
@@ -338,6 +373,11 @@ def time_render(configs: list[Path], repeats: int) -> list[list[float]]:
             start = time.perf_counter()
             _render_site(model, urls)
             times[i].append(time.perf_counter() - start)
+            if control is not None:
+                gc.collect()
+                start = time.perf_counter()
+                _relative_urls(links[i])
+                control[i].append(time.perf_counter() - start)
     return times
 
 
@@ -378,14 +418,23 @@ def measure_scaling(
     def site(pages: int) -> Path:
         return _scale_site(workdir, pages, configs)
 
-    in_memory = (
-        ("analyze", "core.analyze", time_analyze, ""),
-        ("render", "views and backlinks", time_render,
-         "every view and backlinks block of the site, outside MkDocs; "),
-    )
-    for label, name, timer, what in in_memory:
+    for label, name in (("analyze", "core.analyze"), ("render", "views and backlinks")):
         for small, big in pairs:
-            t_small, t_big = timer([site(small), site(big)], repeats)
+            what, details = "", {}
+            if label == "analyze":
+                t_small, t_big = time_analyze([site(small), site(big)], repeats)
+            else:
+                control: list[list[float]] = [[], []]
+                t_small, t_big = time_render([site(small), site(big)], repeats, control)
+                grew = _paired(*control)
+                what = (
+                    "every view and backlinks block of the site, outside MkDocs; control: "
+                    f"MkDocs' get_relative_url on the same links, in the same rounds, grew "
+                    f"{grew:.2f} times; "
+                )
+                details = {"control": control, "control_ratio": grew}
+                log(f"  control {small}: {_fmt(control[0])}; {big}: {_fmt(control[1])}: "
+                    f"{grew:.3f}")
             log(f"  {label} {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
             yield Row(
                 f"scaling: {name}, 4N / N",
@@ -395,6 +444,7 @@ def measure_scaling(
                 f"{min(t_big) / min(t_small):.2f}; {what}the figure: median of the rounds' ratios",
                 _paired(t_small, t_big),
                 SCALING_TARGET,
+                details=details,
             )
     for small, big in event_pairs:
         totals: dict[int, list[float]] = {small: [], big: []}
