@@ -82,15 +82,12 @@ def _adr_lookup(pages: dict[str, Page]) -> dict[str, str]:
 def _link_supersession(
     parsed: list[ParsedPage], pages: dict[str, Page], problems: list[Problem]
 ) -> None:
-    referring = [p for p in parsed if p.superseded_ref is not None]
+    referring = [(p, p.superseded_ref) for p in parsed if p.superseded_ref is not None]
     if not referring:
         return  # nothing names a newer ADR: no supersession, no cycle
     names = _adr_lookup(pages)
     stems = {k: k for k in names if not k.isdigit() and "/" not in k}
-    for p in referring:
-        ref = p.superseded_ref
-        if ref is None:
-            continue
+    for p, ref in referring:
         key = ref.strip().lower().removesuffix(".md").lstrip("/")
         key = key.removeprefix("adr-").removeprefix("adr ") if key[4:5].isdigit() else key
         candidates = [key, posixpath.normpath(posixpath.join(posixpath.dirname(p.page.path), key))]
@@ -109,7 +106,7 @@ def _link_supersession(
         p.page.superseded_by = target
     # a chain of supersession that comes back on itself has no current decision
     reported: set[str] = set()
-    for p in referring:  # a cycle goes through pages that name a newer ADR
+    for p, _ in referring:  # a cycle goes through pages that name a newer ADR
         seen: list[str] = []
         path: str | None = p.page.path
         while path is not None and path not in seen:
