@@ -254,10 +254,12 @@ _SCALARS_MAX = 8192
 
 def _scalar(text: str) -> Any:
     """The value of a scalar written on one line, as PyYAML reads it; raises _NotSimple."""
-    try:
-        return _SCALARS[text]
-    except KeyError:
-        pass
+    value = _SCALARS.get(text, _MISSING)
+    return _new_scalar(text) if value is _MISSING else value
+
+
+def _new_scalar(text: str) -> Any:
+    """:func:`_scalar` of a text not in ``_SCALARS``: read, and remembered (bounded)."""
     value = _read_scalar(text)
     if len(_SCALARS) < _SCALARS_MAX:
         _SCALARS[text] = value
@@ -376,9 +378,9 @@ def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
         child: Any = None
         value: Any = None
         if rest:
-            value = _SCALARS.get(rest, _MISSING)
+            value = _SCALARS.get(rest, _MISSING)  # _scalar, inlined: most values repeat
             if value is _MISSING:
-                value = _scalar(rest)
+                value = _new_scalar(rest)
         elif pos < count:
             at, following, _ = items[pos]
             if following.startswith("- ") and at >= indent:
