@@ -314,11 +314,12 @@ def read_simple(yaml_text: str) -> tuple[dict[str, Any], Lines] | None:
     """Front matter in the block style almost everyone writes, read without PyYAML's parser.
 
     ``key: value`` lines, lists of ``- value`` or of ``- key: value`` mappings, nested by
-    indentation, with plain or quoted one-line scalars resolved by PyYAML's own resolvers and
+    indentation, with plain or quoted one-line scalars (and plain values of a key continued on
+    more-indented lines, see :func:`_continued`) resolved by PyYAML's own resolvers and
     constructors, so the values are PyYAML's. Anything else (flow collections, anchors, tags,
-    block or multi-line scalars, comments after values, escapes, repeated keys, odd
-    characters) returns None and is left to PyYAML. About three times faster, and most of a
-    build's front matter is this simple.
+    block scalars, quoted values on several lines, comments after values, escapes, repeated
+    keys, odd characters) returns None and is left to PyYAML. About three times faster, and
+    most of a build's front matter is this simple.
     """
     items: list[_Item] = []
     for number, line in enumerate(yaml_text.split("\n"), start=2):
@@ -378,9 +379,12 @@ def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
         child: Any = None
         value: Any = None
         if rest:
-            value = _SCALARS.get(rest, _MISSING)  # _scalar, inlined: most values repeat
-            if value is _MISSING:
-                value = _new_scalar(rest)
+            if pos < count and items[pos][0] > indent:  # continued on the lines below
+                value, pos = _continued(items, pos, indent, rest, number)
+            else:
+                value = _SCALARS.get(rest, _MISSING)  # _scalar, inlined: most values repeat
+                if value is _MISSING:
+                    value = _new_scalar(rest)
         elif pos < count:
             at, following, _ = items[pos]
             if following.startswith("- ") and at >= indent:
@@ -390,6 +394,30 @@ def _mapping(items: list[_Item], pos: int, indent: int, first: _Item | None
         out[key] = value
         lines[key] = (number, child)
     return out, lines, pos
+
+
+def _continued(items: list[_Item], pos: int, indent: int, rest: str, number: int
+               ) -> tuple[Any, int]:
+    """A plain value continued on the lines below its key, each indented more than the key
+    (``rationale: why`` then ``  and why not``, as ``yaml.dump`` wraps long text): folded as
+    YAML folds it, each line break a space, and resolved like a one-line value. A quoted
+    start, a blank or comment line between, a line that starts with an indicator, or ``: ``
+    or `` #`` anywhere (which end a plain value) are left to PyYAML."""
+    if rest[0] in "'\"":
+        raise _NotSimple
+    parts = [rest]
+    count = len(items)
+    while pos < count:
+        at, content, line = items[pos]
+        if at <= indent:
+            break
+        if line != number + 1 or content[0] in _PLAIN_START_REFUSED or content[0] == "-":
+            raise _NotSimple
+        parts.append(content)
+        number = line
+        pos += 1
+    # _read_scalar checks the whole: no ": " or " #", no indicator first, no ":" last
+    return _read_scalar(" ".join(part.rstrip(" ") for part in parts)), pos
 
 
 def _sequence(items: list[_Item], pos: int, indent: int

@@ -11,6 +11,7 @@ import math
 
 import pytest
 import yaml
+from conftest import count_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,6 +115,10 @@ FAST_SCALARS = [
     "<<", "=", "a\u2028b", "a\u0085b", "a\x07b", "\ufeffa", "x  ", "Week 1-2: discovery",
 ]
 
+#: what a value continued on the next lines is mostly made of (besides FAST_SCALARS)
+CONTINUED = ["more words", "and more.", "x", "12", "2027-01-01", "21:59:43", "true", "a:b", "C#",
+             "(see ADR 12)", "Q3, if needed", "~"]
+
 
 def fast_documents() -> st.SearchStrategy[str]:
     scalar = st.sampled_from(FAST_SCALARS)
@@ -138,7 +143,17 @@ def fast_documents() -> st.SearchStrategy[str]:
             lambda t: [f"{here}{t[0]}:\n", *t[1]]
         )
         empty = key.map(lambda k: [f"{here}{k}:\n"])
-        part = st.one_of(entry, seq_of_scalars, seq_of_maps, nested, empty)
+        # a value continued on more-indented lines (yaml.dump wraps long text so), now and
+        # then with a blank or comment line between, or under-indented
+        words = st.one_of(st.sampled_from(CONTINUED), scalar)
+        seldom = st.sampled_from(["", "", "", "", "", "\n", "  # note\n"])
+        continued = st.tuples(
+            key, words, st.lists(st.tuples(st.sampled_from([-1, 0, 1, 2, 2, 4]), words, seldom),
+                                 min_size=1, max_size=3),
+        ).map(lambda t: [f"{here}{t[0]}: {t[1]}\n"] + [
+            f"{' ' * max(0, indent + extra)}{s}\n{p}" for extra, s, p in t[2]
+        ])
+        part = st.one_of(entry, seq_of_scalars, seq_of_maps, nested, empty, continued)
         return st.lists(part, min_size=1, max_size=4).map(sum_lines)
 
     return block(0, 2).map("".join)
@@ -198,6 +213,37 @@ def test_fast_reader_on_dumped_data(value):
     check_fast(text)
 
 
+#: mostly plain words, now and then anything a one-line value may be
+WORDS = st.one_of(*[st.sampled_from(CONTINUED)] * 4, st.sampled_from(FAST_SCALARS))
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.booleans(), st.lists(st.tuples(
+    st.sampled_from(["id", "title", "rationale", "a-b", "_x", "on"]), WORDS,
+    st.lists(st.tuples(
+        st.sampled_from([-2, 0, 1, 2, 2, 3, 6]),
+        WORDS,
+        st.sampled_from(["", "", "", "", "", "\n", "  # note\n"]),
+    ), min_size=1, max_size=4),
+), min_size=1, max_size=3, unique_by=lambda entry: entry[0]))
+def test_fast_reader_folds_continued_values_as_pyyaml(in_items, entries):
+    """Values continued on more-indented lines, in a mapping at the top or in list items
+    (``gaps:``): read by the fast reader only when PyYAML reads the same value."""
+    lines = ["gaps:\n"] if in_items else []
+    base = 2 if in_items else 0
+    for key, first, more in entries:
+        lines.append(f"- {key}: {first}\n" if in_items else f"{key}: {first}\n")
+        lines += [f"{' ' * max(0, base + extra)}{word}\n{pad}" for extra, word, pad in more]
+    text = "".join(lines)
+    try:
+        reference(text)
+    except yaml.YAMLError:
+        assert frontmatter.read_simple(text) is None, text
+        return
+    if check_fast(text):
+        count_case("test_frontmatter::continued values read by the fast reader")
+
+
 SIMPLE = [
     "title: Use Postgres\nstatus: accepted\ndate: 2026-03-01\naddresses:\n- dr\n- security\n",
     "gaps:\n  - id: dr\n    title: 'Disaster recovery: it''s untested'\n    severity: high\n"
@@ -205,6 +251,10 @@ SIMPLE = [
     "    severity: critical\n    due: 2026-12-01\n# a comment line\n",
     "gap:\n  id: x\n  title: X\n  severity: low\nkind: none\n",
     "owner: sre\nlast_tested: 2026-11-13\nsuperseded_by:\n",
+    # long values as yaml.dump wraps them: continued on more-indented lines
+    "gaps:\n- id: a\n  rationale: On anyone complexity the data review dashboards gets anyone\n"
+    "    with actions.\n  due: 2027-10-12\n",
+    "title: x\n  y\n    z\nn: 1\n  2\nwhen: 2001-12-14\n  21:59:43.10\nflag: true\n  x  \n",
 ]
 
 
@@ -218,7 +268,9 @@ def test_fast_reader_takes_the_usual_front_matter(text):
 @pytest.mark.parametrize("text", [
     "a: 1\na: 2\n",  # repeated key: PyYAML's path reports it
     "a: [1, 2]\n", "a: &x 1\nb: *x\n", "a: |\n  text\n", "a: x # comment\n",
-    "a: plain\n  continued\n", "a: \"esc\\n\"\n", "? a\n: b\n", "a:\tb\n",
+    "a: plain\n\n  continued\n", "a: plain\n  # note\n  continued\n", "a: 'q'\n  more\n",
+    "a: x\n  -5\n", "a: x\n  b: y\n", "a: x\n  y:\n", "a: x\n  y #z\n", "a: \"esc\\n\"\n",
+    "? a\n: b\n", "a:\tb\n",
     "title: x\ntitle\n", "a: 1\nb\n", "on: 1\n", "a:b\n", "a-\u00e9: 1\n",
 ])
 def test_fast_reader_leaves_the_rest_to_pyyaml(text):

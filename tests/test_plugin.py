@@ -282,6 +282,8 @@ READ_EVERY_WAY: dict[str, str | bytes] = {
     "latin1.md": b"---\ntitle: caf\xe9\n---\n# Caf\xe9\n",
     "typed.md": "---\ndate: 2026-01-15\ncount: 12\nflag: yes\nnothing: ~\nratio: 1.5e3\n"
                 "when: 2026-01-15 10:00:00\n---\n# Typed\n",
+    "wrapped.md": "---\ntitle: A title as yaml.dump wraps\n  a long one\nsummary: one\n    two\n"
+                  "  three\n---\n# Wrapped\n",
 }
 
 #: A hook that records, for every page, what MkDocs made of it, as a plugin's
@@ -344,11 +346,14 @@ def test_mkdocs_reads_each_page_as_it_would_from_the_file(site, tmp_path):
     assert meta["mmd.md"] == "{'title': 'MultiMarkdown title', 'author': 'Me'}"
     assert meta["body-meta.md"] == "{'title': 'Body meta'}"
     assert meta["noeol.md"] == "{}" and meta["broken.md"] == "{}"
+    assert meta["wrapped.md"] == (
+        "{'title': 'A title as yaml.dump wraps a long one', 'summary': 'one two three'}"
+    )
     took = [m for m in handed[2] if "page sources from gapcheck's read" in m]
     # every page but latin1.md (its bytes replaced, MkDocs reads that file from memory); the
-    # front matter of gaps, adr, body-meta, dots, crlf, typed
+    # front matter of gaps, adr, body-meta, dots, crlf, typed, wrapped
     assert took == [
-        "gapcheck: MkDocs took 11 page sources from gapcheck's read, 6 of them with their "
+        "gapcheck: MkDocs took 12 page sources from gapcheck's read, 7 of them with their "
         "front matter parsed; 0 not taken"
     ]
     assert not any("page sources from gapcheck's read" in m for m in read[2])
@@ -455,7 +460,7 @@ def test_each_command_line_reads_pages_as_it_would_from_the_file(tmp_path, tool)
     assert len(results["handed"][0]) == len(READ_EVERY_WAY)
     assert results["handed"][0] == results["read"][0]
     assert results["handed"][1] == results["read"][1]
-    assert "MkDocs took 11 page sources from gapcheck's read" in results["handed"][2]
+    assert "MkDocs took 12 page sources from gapcheck's read, 7 of them" in results["handed"][2]
     assert "another plugin provides page sources" in results["read"][2]
 
 
