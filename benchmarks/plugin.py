@@ -504,11 +504,12 @@ def _count(proc: subprocess.Popen[str]) -> int:
 
 
 def _instructions_rounds(pages: int) -> int:
-    """Rounds of the instruction count per site: a count moves by up to about 0.8% with
-    incidental differences (the site_dir's name, the hash seed) that shift when the garbage
-    collector's full collections fall, so small sites, where that is most of gapcheck's
-    share, are counted in three rounds."""
-    return 3 if pages <= 300 else 1
+    """Rounds of the instruction count per site. The hash seed alone moves a build's count by
+    up to about 1% (the 300-page MkDocs-theme build with gapcheck counted 7.186-7.267 G over
+    seeds 0-4, without it 7.022-7.084 G: string hashes decide dict and type-cache collisions),
+    which on a small site is a third of gapcheck's share; so sites of up to 300 pages are
+    counted in five rounds, a seed each, and the figure is the median of the five ratios."""
+    return 5 if pages <= 300 else 1
 
 
 def measure_instructions(
