@@ -504,11 +504,12 @@ def _count(proc: subprocess.Popen[str]) -> int:
 
 
 def _instructions_rounds(pages: int) -> int:
-    """Rounds of the instruction count per site. The hash seed alone moves a build's count by
-    up to about 1% (the 300-page MkDocs-theme build with gapcheck counted 7.186-7.267 G over
-    seeds 0-4, without it 7.022-7.084 G: string hashes decide dict and type-cache collisions),
-    which on a small site is a third of gapcheck's share; so sites of up to 300 pages are
-    counted in five rounds, a seed each, and the figure is the median of the five ratios."""
+    """Rounds of the instruction count per site. Incidental differences (the hash seed, the
+    site_dir's name, where the garbage collector's full collections fall) move a build's
+    count by up to about 1%: the 300-page MkDocs-theme ratio ran 1.024-1.032 over the rounds
+    of earlier runs, and the same build counted 7.186-7.267 G over hash seeds 0-4 when run
+    by hand. On a small site that is a third of gapcheck's share, so sites of up to 300 pages
+    are counted in five rounds, a seed each, and the figure is the median of the ratios."""
     return 5 if pages <= 300 else 1
 
 
