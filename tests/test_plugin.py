@@ -481,3 +481,40 @@ def test_pages_are_read_as_file_content_bytes_reads_them(tmp_path):
         file = File(name, str(docs), str(tmp_path / "site"), True)
         assert file.abs_src_path is not None
         assert _read_bytes(file.abs_src_path) == file.content_bytes == data
+
+
+#: A hook after gapcheck's on_env: checks that gapcheck made the pages' views and backlinks
+#: blocks there, then drops them, so that each is made while its page is built.
+DROP_PREPARED_HOOK = (
+    "from mkdocs.plugins import event_priority\n"
+    "@event_priority(-100)\n"
+    "def on_env(env, config, files):\n"
+    "    plugin = config.plugins['gapcheck']\n"
+    "    assert plugin.view_html and plugin.blocks, 'nothing prepared in on_env'\n"
+    "    plugin.view_html.clear()\n"
+    "    plugin.blocks.clear()\n"
+)
+
+
+def test_views_made_in_on_env_are_those_made_page_by_page(tmp_path, monkeypatch):
+    """gapcheck makes every page's views and backlinks blocks in on_env, in one pass, and
+    places them as each page is built; a page it did not prepare is rendered when built. The
+    template site, built both ways, must come out byte for byte the same."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795219200")  # the template's overdue flags
+    template = Path(__file__).resolve().parent.parent / "site-template"
+    hook = tmp_path / "drop_prepared.py"
+    hook.write_text(DROP_PREPARED_HOOK, encoding="utf-8")
+    sites = {}
+    for name, hooks in (("prepared", []), ("page-by-page", [str(hook)])):
+        site_dir = tmp_path / name
+        build(load_config(str(template / "mkdocs.yml"), site_dir=str(site_dir), hooks=hooks))
+        sites[name] = _site_files(site_dir)
+    prepared, page_by_page = sites["prepared"], sites["page-by-page"]
+    assert sorted(prepared) == sorted(page_by_page)
+    differing = [path for path in prepared if prepared[path] != page_by_page[path]]
+    assert differing == []
+    matrix = prepared["plan/gaps/index.html"].decode()
+    assert "gapcheck-matrix" in matrix and "gapcheck-backlinks" in matrix
