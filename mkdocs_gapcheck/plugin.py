@@ -218,10 +218,6 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         #: block's text is, as (start, end, text, block): swapped in after the search plugins
         self.backlinks: dict[str, tuple[str, list[tuple[int, int, str, str]]]] = {}
         self.memo: render.Memo | None = None
-        #: per page, made in on_env (see _prepare): the HTML of its views, one per slot, and
-        #: its backlinks blocks; each is taken when its page is built
-        self.view_html: dict[str, list[str]] = {}
-        self.blocks: dict[str, render.Blocks] = {}
         #: per page read in on_files: the source MkDocs is handed instead of reading the file
         #: again, and the front matter it is handed instead of parsing it again (or None)
         self.sources: dict[str, tuple[str, dict[str, Any] | None]] = {}
@@ -430,33 +426,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         if self.config.enabled and self.model is not None:
             self.memo = render.Memo(self.model, self.options, self._page_headings)
             self._check_sections(config)
-            self._prepare()
         return None
-
-    def _prepare(self) -> None:
-        """Every page's views and backlinks blocks, in one pass before the pages are built.
-
-        Each is what it would be if made while its page is built (a view's links depend on
-        the page's URL, its anchors on the site's headings, both known by now), but made
-        here the model and the build's memo stay in the processor's caches instead of being
-        evicted by MkDocs' templates between pages: about a sixth less time (the events that
-        render, the least of four builds alternated with the code that rendered page by
-        page: 68 against 81 ms on 1,000 pages, 271 against 325 ms on 4,000). They are held
-        until their page is built (about 20 MB of HTML on 10,000 pages, against 24 MB of
-        the pages' own content) and placed in its HTML then, after other plugins' changes to
-        it; a page not prepared here is rendered when it is built.
-        """
-        assert self.model is not None
-        backlinks = self.options.backlinks
-        for uri, page in self.rendered.items():
-            slots = self.slots.get(uri)
-            if slots:
-                self.view_html[uri] = render.render_markers(
-                    self._view(page), [(n, f) for n, f, _ in slots]
-                )
-            info = self.model.pages.get(uri) if backlinks else None
-            if info is not None and (info.gaps or info.addresses):
-                self.blocks[uri] = render.backlink_blocks(self._view(page))
 
     def _check_sections(self, config: MkDocsConfig) -> None:
         """A gap's ``section`` that is no heading anchor, at the level MkDocs uses for anchors."""
@@ -497,10 +467,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             return text
         htmls: list[str] = []
         if views:
-            prepared = self.view_html.pop(page.file.src_uri, None)
-            htmls = render.render_markers(
-                self._view(page), [(n, f) for n, f, _ in slots]
-            ) if prepared is None else prepared
+            htmls = render.render_markers(self._view(page), [(n, f) for n, f, _ in slots])
 
         edits: list[tuple[int, int, str]] = []
         for start, end, outer_start, outer_end, escaped, match in _slots_in(text):
@@ -526,10 +493,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         content = self._fill_slots(page.content, page, views=False)
         info = self.model.pages.get(uri)
         if self.options.backlinks and info is not None and (info.gaps or info.addresses):
-            blocks = self.blocks.pop(uri, None)
-            placed = render.place_backlinks(
-                content, render.backlink_blocks(self._view(page)) if blocks is None else blocks
-            )
+            placed = render.backlinks_at(self._view(page), content)
             if placed:
                 content = self._put_backlinks_text(uri, content, placed)
         page.content = content

@@ -824,19 +824,13 @@ def backlinks_text(block: str) -> str:
     return " ".join(" ".join(_TEXT_RE.findall(block)).split())
 
 
-#: a page's backlinks blocks before they are placed: (anchor, block) under each heading that
-#: gaps of the page are defined under, in the order of the page's gaps, and the block for
-#: the top of the page ("" if none)
-Blocks = tuple[list[tuple[str, str]], str]
-
-
-def backlink_blocks(view: View) -> Blocks:
-    """A page's backlinks blocks, made without its HTML (see :func:`place_backlinks`): the
-    plugin makes every page's blocks in one pass once the site's headings are known, while
-    the model is in the processor's caches, and places each when its page is built."""
+def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
+    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block): under
+    each gap's heading, and at the top (after the H1) the gaps the page addresses."""
     page = view.model.pages.get(view.page)
     if page is None:
-        return [], ""
+        return []
+    inserts: dict[int, list[str]] = {}
     grouped: dict[str, list[Gap]] = {}
     for gid in page.gaps:
         gap = view.model.gap(gid)
@@ -845,20 +839,11 @@ def backlink_blocks(view: View) -> Blocks:
         anchor = view.memo.anchor(gap)
         if anchor is not None:
             grouped.setdefault(anchor, []).append(gap)
-    under = [(anchor, gap_backlinks(view, gaps)) for anchor, gaps in grouped.items()]
-    return under, page_backlinks(view, page)
-
-
-def place_backlinks(content: str, blocks: Blocks) -> list[tuple[int, str]]:
-    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block): under
-    each gap's heading, and at the top (after the H1) the gaps the page addresses. A block
-    whose heading is not in ``content`` is left out."""
-    under, top = blocks
-    inserts: dict[int, list[str]] = {}
-    for anchor, block in under:
+    for anchor, gaps in grouped.items():
         end = _heading_end(content, anchor)
         if end is not None:
-            inserts.setdefault(end, []).append(block)
+            inserts.setdefault(end, []).append(gap_backlinks(view, gaps))
+    top = page_backlinks(view, page)
     if top:
         end = 0
         if content.lstrip().startswith("<h1"):
@@ -866,11 +851,6 @@ def place_backlinks(content: str, blocks: Blocks) -> list[tuple[int, str]]:
             end = close + len("</h1>") if close >= 0 else 0
         inserts.setdefault(end, []).insert(0, top)
     return [(at, block) for at in sorted(inserts) for block in inserts[at]]
-
-
-def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
-    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block)."""
-    return place_backlinks(content, backlink_blocks(view))
 
 
 def splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
