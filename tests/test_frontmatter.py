@@ -118,6 +118,10 @@ FAST_SCALARS = [
 #: what a value continued on the next lines is mostly made of (besides FAST_SCALARS)
 CONTINUED = ["more words", "and more.", "x", "12", "2027-01-01", "21:59:43", "true", "a:b", "C#",
              "(see ADR 12)", "Q3, if needed", "~"]
+#: mostly plain words, now and then anything a one-line value may be
+WORDS = st.one_of(*[st.sampled_from(CONTINUED)] * 4, st.sampled_from(FAST_SCALARS))
+#: what follows a continued line: mostly nothing, now and then a blank or comment line
+SELDOM = st.sampled_from(["", "", "", "", "", "\n", "  # note\n"])
 
 
 def fast_documents() -> st.SearchStrategy[str]:
@@ -145,10 +149,8 @@ def fast_documents() -> st.SearchStrategy[str]:
         empty = key.map(lambda k: [f"{here}{k}:\n"])
         # a value continued on more-indented lines (yaml.dump wraps long text so), now and
         # then with a blank or comment line between, or under-indented
-        words = st.one_of(st.sampled_from(CONTINUED), scalar)
-        seldom = st.sampled_from(["", "", "", "", "", "\n", "  # note\n"])
         continued = st.tuples(
-            key, words, st.lists(st.tuples(st.sampled_from([-1, 0, 1, 2, 2, 4]), words, seldom),
+            key, WORDS, st.lists(st.tuples(st.sampled_from([-1, 0, 1, 2, 2, 4]), WORDS, SELDOM),
                                  min_size=1, max_size=3),
         ).map(lambda t: [f"{here}{t[0]}: {t[1]}\n"] + [
             f"{' ' * max(0, indent + extra)}{s}\n{p}" for extra, s, p in t[2]
@@ -213,17 +215,13 @@ def test_fast_reader_on_dumped_data(value):
     check_fast(text)
 
 
-#: mostly plain words, now and then anything a one-line value may be
-WORDS = st.one_of(*[st.sampled_from(CONTINUED)] * 4, st.sampled_from(FAST_SCALARS))
-
-
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.booleans(), st.lists(st.tuples(
     st.sampled_from(["id", "title", "rationale", "a-b", "_x", "on"]), WORDS,
     st.lists(st.tuples(
         st.sampled_from([-2, 0, 1, 2, 2, 3, 6]),
         WORDS,
-        st.sampled_from(["", "", "", "", "", "\n", "  # note\n"]),
+        SELDOM,
     ), min_size=1, max_size=4),
 ), min_size=1, max_size=3, unique_by=lambda entry: entry[0]))
 def test_fast_reader_folds_continued_values_as_pyyaml(in_items, entries):
