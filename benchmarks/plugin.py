@@ -349,7 +349,8 @@ def _site_model(config_file: Path) -> tuple[Any, dict[str, str]]:
 
 
 def time_render(
-    configs: list[Path], repeats: int, control: list[list[float]] | None = None
+    configs: list[Path], repeats: int, control: list[list[float]] | None = None,
+    again: list[float] | None = None,
 ) -> list[list[float]]:
     """What the plugin renders in a build, outside MkDocs (``_render_site``).
 
@@ -361,6 +362,11 @@ def time_render(
     views made (``_relative_urls``), right after the render of the same site: work of a
     fixed cost per link, by MkDocs, on the same links in the same process, to tell how much
     the machine alone slows such work on the larger site.
+
+    With ``again``, each round also times the first (smallest) site's render four times in a
+    row: four times the work on the same model. Against that site's single render in the same
+    round it tells the timer and the length of a run (a longer run meets more of the
+    machine's other work) from the size of the model.
     """
     sites = [_site_model(config_file) for config_file in configs]
     links: list[list[tuple[str, str]]] = [[] for _ in configs]
@@ -378,6 +384,13 @@ def time_render(
                 start = time.perf_counter()
                 _relative_urls(links[i])
                 control[i].append(time.perf_counter() - start)
+        if again is not None:
+            model, urls = sites[0]
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(4):
+                _render_site(model, urls)
+            again.append(time.perf_counter() - start)
     return times
 
 
@@ -425,16 +438,20 @@ def measure_scaling(
                 t_small, t_big = time_analyze([site(small), site(big)], repeats)
             else:
                 control: list[list[float]] = [[], []]
-                t_small, t_big = time_render([site(small), site(big)], repeats, control)
+                again: list[float] = []
+                t_small, t_big = time_render([site(small), site(big)], repeats, control, again)
                 grew = _paired(*control)
+                four = _paired(t_small, again)
                 what = (
-                    "every view and backlinks block of the site, outside MkDocs; control: "
-                    f"MkDocs' get_relative_url on the same links, in the same rounds, grew "
-                    f"{grew:.2f} times; "
+                    "every view and backlinks block of the site, outside MkDocs; controls, in "
+                    f"the same rounds: MkDocs' get_relative_url on the same links grew "
+                    f"{grew:.2f} times, the {small}-page render done four times in a row took "
+                    f"{four:.2f} times one; "
                 )
-                details = {"control": control, "control_ratio": grew}
+                details = {"control": control, "control_ratio": grew, "four_times": again,
+                           "four_times_ratio": four}
                 log(f"  control {small}: {_fmt(control[0])}; {big}: {_fmt(control[1])}: "
-                    f"{grew:.3f}")
+                    f"{grew:.3f}; {small} four times: {_fmt(again)}: {four:.3f}")
             log(f"  {label} {small}: {_fmt(t_small)}; {big}: {_fmt(t_big)}")
             yield Row(
                 f"scaling: {name}, 4N / N",
