@@ -1,6 +1,6 @@
 """Run every benchmark and print a table of figures and ratios with PASS/FAIL against targets.
 
-    python benchmarks/run.py            # full run: 300, 1,000 and 3,000 pages (about 10 min)
+    python benchmarks/run.py            # full run: 300, 1,000 and 3,000 pages (20-25 min, 2 cores)
     python benchmarks/run.py --quick    # smaller sites, fewer repeats (under 2 min)
     python benchmarks/run.py --only overhead|scaling|cli
     python benchmarks/run.py --json results.json
