@@ -467,6 +467,8 @@ def measure_scaling(
         totals: dict[int, list[float]] = {small: [], big: []}
         rests: dict[int, list[float]] = {small: [], big: []}
         shares: dict[int, list[float]] = {small: [], big: []}
+        # on_pre_page stores one string per page: work with nothing to grow, timed the same way
+        trivial: dict[int, list[float]] = {small: [], big: []}
         parts: dict[int, dict[str, float]] = {}
         for _ in range(event_repeats):
             for pages in (small, big):
@@ -477,6 +479,7 @@ def measure_scaling(
                 # measured within one run, so a slow or busy machine slows both alike
                 shares[pages].append(events / (result["wall"] - events))
                 rests[pages].append(result["wall"] - events)
+                trivial[pages].append(result["events"].get("on_pre_page", 0.0))
                 if pages not in parts or totals[pages][-1] <= min(totals[pages]):
                     parts[pages] = result["events"]
         for pages in (small, big):
@@ -491,12 +494,14 @@ def measure_scaling(
             f"{small}: {_fmt(totals[small])}, {100 * min(shares[small]):.1f}% of the rest of "
             f"the build; {big}: {_fmt(totals[big])}, {100 * min(shares[big]):.1f}%; the rest "
             f"of the build (MkDocs, other plugins) grew {min(rests[big]) / min(rests[small]):.2f}"
-            f" times in the same runs; at {big}: "
+            f" times in the same runs, on_pre_page (one string stored per page) "
+            f"{_paired(trivial[small], trivial[big]) if all(trivial[small]) else 0.0:.2f} "
+            f"times; at {big}: "
             + ", ".join(f"{k} {v:.2f}s" for k, v in
                         sorted(parts[big].items(), key=lambda kv: -kv[1])[:3]),
             _paired(totals[small], totals[big]),
             SCALING_TARGET,
-            details={"events": parts},
+            details={"events": parts, "on_pre_page": trivial},
         )
 
 
