@@ -7,15 +7,45 @@ the same sources and must reach the same findings.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 Level = Literal["error", "warn", "info", "off"]
 LEVELS: tuple[Level, ...] = ("error", "warn", "info", "off")
 
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A page kind: the one registry the parser, the rules, the views and the options read."""
+
+    name: str
+    label: str  #: how a page of this kind is named in the views ("ADR", "runbook")
+    caption: str  #: the heading of its table in the index ("" for kinds with no table)
+    folders: tuple[str, ...] = ()  #: default folder prefixes (option ``kinds``)
+    needs_gaps: bool = False  #: a page of this kind that addresses no gap is an orphan-page
+
+
+KIND_INFO: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("gaps", "gap page", ""),
+        Kind("adr", "ADR", "Architecture decision records", ("adr/", "decisions/"), True),
+        Kind("runbook", "runbook", "Runbooks", ("runbooks/",), True),
+        Kind("roadmap", "roadmap", "Roadmap", ("roadmap/",), True),
+        Kind("plan", "plan", "Other plan documents"),
+    )
+}
 #: Page kinds a page can have; ``None`` on a :class:`Page` means an ordinary page.
-KINDS: tuple[str, ...] = ("gaps", "adr", "runbook", "roadmap", "plan")
+KINDS: tuple[str, ...] = tuple(KIND_INFO)
+#: Kinds that address gaps: what the index lists and ``coverage`` may require.
+INDEX_KINDS: tuple[str, ...] = ("adr", "runbook", "roadmap", "plan")
 #: Kinds a user may name in ``coverage`` (``any`` = one page of any kind).
-COVERAGE_KINDS: tuple[str, ...] = ("adr", "runbook", "roadmap", "plan", "any")
+COVERAGE_KINDS: tuple[str, ...] = (*INDEX_KINDS, "any")
+#: The option ``kinds``' defaults: folder prefix lists per kind.
+DEFAULT_KINDS: dict[str, tuple[str, ...]] = {
+    k.name: k.folders for k in KIND_INFO.values() if k.folders
+}
 
 GAP_STATUSES: tuple[str, ...] = ("open", "in-progress", "resolved", "accepted")
 ADR_STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
@@ -23,59 +53,13 @@ ADR_STATUSES: tuple[str, ...] = ("proposed", "accepted", "rejected", "deprecated
 INACTIVE_ADR_STATUSES: frozenset[str] = frozenset({"rejected", "deprecated", "superseded"})
 
 
-class Record:
-    """Plain data: ``__slots__``, an ``__init__`` written out, and the ``__repr__`` and ``__eq__``
-    a dataclass would have (over ``_fields``).
-
-    Not ``@dataclass``: it writes each class's methods as source and compiles them when the
-    module is imported, 50 M instructions for gapcheck's fourteen classes, a tenth of what the
-    plugin added to a 300-page build. These classes are written once; the behaviour is the same.
-    """
-
-    __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-
-    def __repr__(self) -> str:
-        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__qualname__}({values})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self._fields)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
-
-
-class FrozenRecord(Record):
-    """A :class:`Record` whose fields cannot be set once made (a frozen dataclass's promise)."""
-
-    __slots__ = ()
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only: cannot delete {name!r}")
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        # copy, deepcopy and pickle set slots one by one, which __setattr__ refuses: remake it
-        # from its fields instead (each such class takes them in ``_fields`` order)
-        return (type(self), tuple(getattr(self, name) for name in self._fields))
-
-
-class RuleInfo(FrozenRecord):
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
     """What a rule finds, for help texts, SARIF metadata and the reference docs."""
 
-    __slots__ = _fields = ("id", "summary", "help")
     id: str
     summary: str
     help: str
-
-    def __init__(self, id: str, summary: str, help: str) -> None:
-        object.__setattr__(self, "id", id)
-        object.__setattr__(self, "summary", summary)
-        object.__setattr__(self, "help", help)
 
 
 #: Every rule, in the order the reference lists them. The first ten are the contract's.
@@ -159,17 +143,17 @@ RULES: dict[str, RuleInfo] = {
 }
 
 
-class Finding(Record):
+
+
+@dataclass(slots=True)
+class Finding:
     """One problem in the sources: the unit every adapter reports."""
 
-    __slots__ = _fields = ("rule", "level", "file", "line", "message")
-
-    def __init__(self, rule: str, level: Level, file: str, line: int, message: str) -> None:
-        self.rule = rule
-        self.level = level
-        self.file = file  #: path under docs_dir, with forward slashes
-        self.line = line  #: 1-based line of the Markdown source, front matter included
-        self.message = message
+    rule: str
+    level: Level
+    file: str  #: path under docs_dir, with forward slashes
+    line: int  #: 1-based line of the Markdown source, front matter included
+    message: str
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.rule, self.message)
@@ -188,104 +172,84 @@ class Finding(Record):
         }
 
 
-class Gap(Record):
+#: A gap's coverage state, decided once by the rules (see ``rules.coverage_state``):
+#: accepted (risk accepted, needs nothing), covered, partial (a required kind missing),
+#: inactive (only rejected/deprecated/superseded ADRs), unaddressed, optional (no page, and
+#: its severity requires none).
+GAP_STATES: tuple[str, ...] = (
+    "accepted", "covered", "partial", "inactive", "unaddressed", "optional",
+)
+#: States that fail the gap's coverage: the views flag them.
+FLAGGED_STATES: frozenset[str] = frozenset({"partial", "inactive", "unaddressed"})
+
+
+@dataclass(slots=True)
+class Gap:
     """A gap as defined in front matter, its scale values spelled as the config spells them."""
 
-    __slots__ = _fields = (
-        "id", "title", "severity", "page", "line", "order", "effort", "timing", "status",
-        "owner", "due", "rationale", "section", "addressed_by",
-    )
-
-    def __init__(
-        self,
-        id: str,
-        title: str,
-        severity: str,
-        page: str,
-        line: int,
-        order: int,
-        effort: str | None = None,
-        timing: str | None = None,
-        status: str = "open",
-        owner: str | None = None,
-        due: dt.date | None = None,
-        rationale: str | None = None,
-        section: str | None = None,
-        addressed_by: list[str] | None = None,
-    ) -> None:
-        self.id = id
-        self.title = title
-        self.severity = severity
-        self.page = page
-        self.line = line
-        self.order = order  #: declaration order across the site (site order, then on the page)
-        self.effort = effort
-        self.timing = timing
-        self.status = status
-        self.owner = owner
-        self.due = due
-        self.rationale = rationale
-        self.section = section
-        #: page paths, site order
-        self.addressed_by: list[str] = [] if addressed_by is None else addressed_by
+    id: str
+    title: str
+    severity: str
+    page: str
+    line: int
+    order: int = 0  #: declaration order across the site (site order, then on the page)
+    effort: str | None = None
+    timing: str | None = None
+    status: str = "open"
+    owner: str | None = None
+    due: dt.date | None = None
+    rationale: str | None = None
+    section: str | None = None
+    addressed_by: list[str] = field(default_factory=list)  #: page paths, site order
+    # decided by the rules, shown by the views
+    state: str = "unaddressed"  #: one of GAP_STATES
+    missing_kinds: list[str] = field(default_factory=list)  #: required kinds not covering it
+    overdue: bool = False  #: past ``due`` and still open or in progress
 
 
-class Marker(Record):
+@dataclass(slots=True)
+class Marker:
     """A ``<!-- gapcheck:NAME k=v -->`` marker found outside code in a page's Markdown."""
 
-    __slots__ = _fields = ("name", "filters", "line", "start", "end", "valid")
-
-    def __init__(
-        self, name: str, filters: dict[str, str], line: int, start: int, end: int,
-        valid: bool = True,
-    ) -> None:
-        self.name = name
-        self.filters = filters
-        self.line = line
-        #: character offsets of the marker in the Markdown source (front matter included)
-        self.start = start
-        self.end = end
-        self.valid = valid
+    name: str
+    filters: dict[str, str]
+    line: int
+    #: character offsets of the marker in the Markdown source (front matter included)
+    start: int
+    end: int
+    valid: bool = True
 
 
-class Page(Record):
-    """A Markdown page as gapcheck sees it: kind, what it addresses and its lifecycle fields.
+@dataclass(slots=True)
+class Page:
+    """A Markdown page as gapcheck sees it: kind, what it addresses and its lifecycle fields."""
 
-    Made with a path, an order and sometimes a line and body offset; the parser fills in the
-    rest.
-    """
-
-    __slots__ = _fields = (
-        "path", "order", "title", "kind", "addresses", "addresses_lines", "line", "body_offset",
-        "number", "status", "date", "superseded_by", "owner", "last_tested", "last_tested_line",
-        "period", "start", "markers", "links", "linked_from", "gaps",
-    )
-
-    def __init__(self, path: str, order: int, line: int = 1, body_offset: int = 0) -> None:
-        self.path = path
-        self.order = order  #: position in site order (nav order, then path)
-        self.title: str | None = None
-        self.kind: str | None = None  #: one of KINDS, or None for an ordinary page
-        self.addresses: list[str] = []
-        self.addresses_lines: list[int] = []
-        self.line = line  #: line to report page-level findings on (its front matter's first key)
-        self.body_offset = body_offset  #: character offset where the Markdown body starts
-        # ADR
-        self.number: str | None = None
-        self.status: str | None = None
-        self.date: dt.date | None = None
-        self.superseded_by: str | None = None  #: resolved page path, when it resolves
-        # runbook
-        self.owner: str | None = None
-        self.last_tested: dt.date | None = None
-        self.last_tested_line: int | None = None
-        # roadmap
-        self.period: str | None = None
-        self.start: dt.date | None = None
-        self.markers: list[Marker] = []
-        self.links: list[str] = []  #: pages this page links to (paths)
-        self.linked_from: list[str] = []  #: pages linking here, site order
-        self.gaps: list[str] = []  #: ids of gaps defined on this page
+    path: str
+    order: int  #: position in site order (nav order, then path)
+    line: int = 1  #: line to report page-level findings on (its front matter's first key)
+    body_offset: int = 0  #: character offset where the Markdown body starts
+    title: str | None = None
+    kind: str | None = None  #: one of KINDS, or None for an ordinary page
+    addresses: list[str] = field(default_factory=list)
+    addresses_lines: list[int] = field(default_factory=list)
+    # ADR
+    number: str | None = None
+    status: str | None = None
+    date: dt.date | None = None
+    superseded_by: str | None = None  #: resolved page path, when it resolves
+    # runbook
+    owner: str | None = None
+    last_tested: dt.date | None = None
+    last_tested_line: int | None = None
+    # roadmap
+    period: str | None = None
+    start: dt.date | None = None
+    markers: list[Marker] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  #: pages this page links to (paths)
+    linked_from: list[str] = field(default_factory=list)  #: pages linking here, site order
+    gaps: list[str] = field(default_factory=list)  #: ids of gaps defined on this page
+    # decided by the rules, shown by the views
+    stale_days: int | None = None  #: runbooks drilled too long ago: days since last_tested
 
     @property
     def active(self) -> bool:
@@ -298,33 +262,30 @@ class Page(Record):
         return self.kind if self.kind in ("adr", "runbook", "roadmap") else "plan"
 
 
-class Model(Record):
+@dataclass(slots=True)
+class Model:
     """Everything gapcheck knows about one site, built afresh for every build."""
 
-    _fields = ("gaps", "pages", "findings", "severities", "efforts", "today")
-    __slots__ = (*_fields, "_by_id", "gaps_order")
+    gaps: list[Gap]  #: matrix order: severity, effort, declaration order
+    pages: dict[str, Page]  #: by path, in site order
+    findings: list[Finding]  #: sorted by file, then line
+    severities: tuple[str, ...]
+    efforts: tuple[str, ...]
+    today: dt.date
+    by_id: dict[str, Gap] = field(init=False, repr=False, compare=False)
+    #: gap id -> position in matrix order
+    gaps_order: dict[str, int] = field(init=False, repr=False, compare=False)
 
-    def __init__(
-        self,
-        gaps: list[Gap],
-        pages: dict[str, Page],
-        findings: list[Finding],
-        severities: tuple[str, ...],
-        efforts: tuple[str, ...],
-        today: dt.date,
-    ) -> None:
-        self.gaps = gaps  #: matrix order: severity, effort, declaration order
-        self.pages = pages  #: by path, in site order
-        self.findings = findings  #: sorted by file, then line
-        self.severities = severities
-        self.efforts = efforts
-        self.today = today
-        self._by_id = {g.id: g for g in gaps}
-        #: gap id -> position in matrix order
-        self.gaps_order = {g.id: i for i, g in enumerate(gaps)}
+    def __post_init__(self) -> None:
+        self.by_id = {g.id: g for g in self.gaps}
+        self.gaps_order = {g.id: i for i, g in enumerate(self.gaps)}
 
     def gap(self, gap_id: str) -> Gap | None:
-        return self._by_id.get(gap_id)
+        return self.by_id.get(gap_id)
+
+    def pages_of_kind(self, kind: str) -> list[Page]:
+        """The pages of one kind, in site order."""
+        return [p for p in self.pages.values() if p.kind == kind]
 
     @property
     def failed(self) -> bool:
