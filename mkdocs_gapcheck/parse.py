@@ -10,10 +10,11 @@ import datetime as dt
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .frontmatter import FrontMatter, describe
-from .model import ADR_STATUSES, GAP_STATUSES, KINDS, Gap, Page, Record
+from .model import ADR_STATUSES, GAP_STATUSES, KINDS, Gap, Page
 from .options import Options
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -26,18 +27,16 @@ _NOT_SUPERSEDED = frozenset(ADR_STATUSES) - {"superseded"}
 Problem = tuple[str, int, str]
 
 
-class ParsedPage(Record):
+@dataclass(slots=True)
+class ParsedPage:
     """A page, its gaps and the problems of its front matter, as the parser leaves them."""
 
-    __slots__ = _fields = ("page", "gaps", "superseded_ref", "superseded_line", "problems")
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.gaps: list[Gap] = []
-        #: superseded_by as written, resolved across pages later
-        self.superseded_ref: str | None = None
-        self.superseded_line = 1
-        self.problems: list[Problem] = []
+    page: Page
+    gaps: list[Gap] = field(default_factory=list)
+    #: superseded_by as written, resolved across pages later
+    superseded_ref: str | None = None
+    superseded_line: int = 1
+    problems: list[Problem] = field(default_factory=list)
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -1,7 +1,9 @@
 """The rules that need the whole site: links between pages and gaps, coverage, freshness.
 
 Input is every parsed page in site order; output is the findings, as (file, rule, line,
-message), and the links the views show (a gap's ``addressed_by``, a page's ``linked_from``).
+message), the links the views show (a gap's ``addressed_by``, a page's ``linked_from``), and
+each gap's and runbook's state (``Gap.state``, ``Gap.overdue``, ``Page.stale_days``): decided
+here once, only shown by the views.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as dt
 import posixpath
 
 from .frontmatter import brief
-from .model import Gap, Page
+from .model import KIND_INFO, Gap, Page
 from .options import Options
 from .parse import ParsedPage
 
@@ -134,38 +136,46 @@ def _link_pages(parsed: list[ParsedPage], pages: dict[str, Page]) -> None:
                 pages[target].linked_from.append(p.page.path)
 
 
+def coverage_state(gap: Gap, pages: dict[str, Page], options: Options) -> tuple[str, list[str]]:
+    """A gap's coverage state (see ``model.GAP_STATES``) and the required kinds it lacks."""
+    if gap.status == "accepted":
+        return "accepted", []
+    required = options.required_kinds(gap.severity)
+    if not gap.addressed_by:
+        return ("unaddressed" if required else "optional"), []
+    active = [pages[p] for p in gap.addressed_by if pages[p].active]
+    if not active:
+        return ("inactive" if required else "optional"), []
+    have = {p.coverage_kind for p in active}
+    missing = [k for k in required if k != "any" and k not in have]
+    return ("partial" if missing else "covered"), missing
+
+
 def _check_coverage(
     gaps: list[Gap], pages: dict[str, Page], options: Options, problems: list[Problem]
 ) -> None:
     for gap in gaps:
-        if gap.status == "accepted":
-            continue
-        required = options.required_kinds(gap.severity)
-        if not required:
-            continue
+        gap.state, gap.missing_kinds = coverage_state(gap, pages, options)
         name = f"{gap.severity} gap '{gap.id}' ({brief(gap.title)})"
-        if not gap.addressed_by:
+        required = options.required_kinds(gap.severity)
+        if gap.state == "unaddressed":
             problems.append(
                 (gap.page, "uncovered-gap", gap.line,
                  f"{name} is addressed by no page; add '{gap.id}' to the addresses of a page "
                  "that remediates it, or set status: accepted with a rationale")
             )
-            continue
-        active = [pages[p] for p in gap.addressed_by if pages[p].active]
-        if not active:
+        elif gap.state == "inactive":
             inactive = ", ".join(f"{p} ({pages[p].status})" for p in gap.addressed_by)
             problems.append(
                 (gap.page, "inactive-coverage", gap.line,
                  f"{name} is addressed only by inactive ADRs: {inactive}; address it from the "
                  "ADR that replaced them or from another active page")
             )
-            continue
-        have = {p.coverage_kind for p in active}
-        missing = [k for k in required if k != "any" and k not in have]
-        if missing:
+        elif gap.state == "partial":
+            active = [pages[p] for p in gap.addressed_by if pages[p].active]
             problems.append(
                 (gap.page, "uncovered-gap", gap.line,
-                 f"{name} needs a page of kind {' and '.join(missing)} (coverage for "
+                 f"{name} needs a page of kind {' and '.join(gap.missing_kinds)} (coverage for "
                  f"{gap.severity}: {', '.join(required)}); it is addressed only by "
                  f"{', '.join(p.path + ' (' + p.coverage_kind + ')' for p in active)}")
             )
@@ -176,7 +186,8 @@ def _check_pages(
 ) -> None:
     for p in parsed:
         page = p.page
-        if page.kind in ("adr", "runbook", "roadmap") and not page.addresses:
+        kind = KIND_INFO.get(page.kind or "")
+        if kind is not None and kind.needs_gaps and not page.addresses:
             problems.append(
                 (page.path, "orphan-page", page.line,
                  f"{page.kind} page addresses no gap; add addresses: [gap-id] to its front "
@@ -193,6 +204,7 @@ def _check_pages(
             continue
         age = (day - page.last_tested).days
         if age > options.stale_runbook_days:
+            page.stale_days = age
             problems.append(
                 (page.path, "stale-runbook", page.last_tested_line or page.line,
                  f"runbook last tested {page.last_tested.isoformat()}, {age} days ago (more than "
@@ -203,7 +215,10 @@ def _check_pages(
 
 def _check_due(gaps: list[Gap], day: dt.date, problems: list[Problem]) -> None:
     for gap in gaps:
-        if gap.due is not None and gap.due < day and gap.status in ("open", "in-progress"):
+        gap.overdue = (
+            gap.due is not None and gap.due < day and gap.status in ("open", "in-progress")
+        )
+        if gap.overdue and gap.due is not None:
             problems.append(
                 (gap.page, "overdue-gap", gap.line,
                  f"gap '{gap.id}' was due {gap.due.isoformat()} ({(day - gap.due).days} days "
