@@ -1,7 +1,7 @@
 """The ``gapcheck`` command: the plugin's rules from mkdocs.yml and the Markdown sources alone.
 
 A second adapter over the core, next to the plugin. It reads the config and the pages the way
-MkDocs would (see :mod:`.config`), never imports MkDocs or the site's theme, and reports the
+MkDocs would (see :mod:`.config`), never imports the site's theme or plugins, and reports the
 same findings as a build. Exit codes: 0 nothing at warn or error level, 1 findings at warn or
 error level, 2 it could not run (the reason is one line on stderr).
 """
@@ -13,14 +13,15 @@ import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__, export
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
-from .model import Model, Record
-from .options import OptionsError, parse_options
+from .model import Model
+from .schema import OptionsError, load_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CHECK_FORMATS = ("text", "json", "github", "sarif")
@@ -31,14 +32,12 @@ class UsageError(Exception):
     """The command cannot run; the message is one line for the user."""
 
 
-class Run(Record):
+@dataclass(slots=True)
+class Run:
     """One analysed site: the config as read and the model of its pages."""
 
-    __slots__ = _fields = ("site", "model")
-
-    def __init__(self, site: SiteConfig, model: Model) -> None:
-        self.site = site
-        self.model = model
+    site: SiteConfig
+    model: Model
 
 
 def reader(site: SiteConfig) -> Callable[[str], bytes]:
@@ -63,7 +62,7 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     try:
-        options = parse_options(site.options)
+        options = load_options(site.options, site.config_file)
     except OptionsError as exc:
         name = os.path.basename(site.config_file)
         raise UsageError(f"invalid gapcheck options in {name}: {'; '.join(exc.problems)}") from None

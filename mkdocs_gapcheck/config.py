@@ -1,31 +1,26 @@
-"""mkdocs.yml as MkDocs reads it, without MkDocs: what ``gapcheck check`` needs and no more.
+"""mkdocs.yml as MkDocs reads it: what ``gapcheck check`` needs and no more.
 
 The command must see the same pages with the same options as the plugin does in a build, yet
-stay fast and independent of the site's theme and plugins. So this module reads the YAML the
-way MkDocs does (``!ENV``, ``!relative``, ``INHERIT`` with a deep merge), finds the gapcheck
-entry under ``plugins``, and lists the Markdown files of docs_dir the way MkDocs' ``get_files``
-does (dot files, ``templates/``, ``exclude_docs``, ``draft_docs``, README/index conflicts).
-It never imports ``mkdocs``; tags it does not know (``!!python/name:...`` in a pymdownx
-config) load as plain values instead of failing.
+stay independent of the site's theme and plugins. So this module reads the YAML with MkDocs'
+own loader (``!ENV``, ``INHERIT``), finds the gapcheck entry under ``plugins``, and lists the
+Markdown files of docs_dir the way MkDocs' ``get_files`` does (dot files, ``templates/``,
+``exclude_docs``, ``draft_docs``, README/index conflicts). Tags that would import code
+(``!!python/name:...`` in a pymdownx config) load as plain values instead.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from mkdocs.exceptions import ConfigurationError
+from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
 from .core import nav_paths
-from .model import Record
-
-try:  # the C parser; constructors stay Python, so the tags below work with either
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 #: Looked for in this order in the current folder when no ``-f`` is given.
 CONFIG_NAMES: tuple[str, ...] = ("mkdocs.yml", "mkdocs.yaml", "properdocs.yml")
@@ -39,90 +34,30 @@ class ConfigError(Exception):
     """The site cannot be checked; the message is one line for the user."""
 
 
-class SiteConfig(Record):
+@dataclass(slots=True)
+class SiteConfig:
     """What gapcheck takes from mkdocs.yml."""
 
-    __slots__ = _fields = (
-        "config_file", "config_dir", "docs_dir", "docs_prefix", "nav", "options", "plugin_found",
-        "plugin_enabled", "use_directory_urls", "exclude", "prune_dot_dirs", "notes",
-    )
-
-    def __init__(
-        self,
-        config_file: str,
-        config_dir: str,
-        docs_dir: str,
-        docs_prefix: str,
-        nav: list[str],
-        options: dict[str, Any],
-        plugin_found: bool,
-        plugin_enabled: bool,
-        use_directory_urls: bool,
-        exclude: Callable[[str], bool],
-        prune_dot_dirs: bool,
-        notes: list[str] | None = None,
-    ) -> None:
-        self.config_file = config_file  #: absolute path of the config file
-        self.config_dir = config_dir  #: its folder: docs_dir and printed paths are relative to it
-        self.docs_dir = docs_dir  #: absolute
-        #: docs_dir as findings show it: ``docs/`` (``""`` if it is the folder)
-        self.docs_prefix = docs_prefix
-        self.nav = nav  #: page paths of ``nav``, in order
-        self.options = options  #: the gapcheck plugin's raw options
-        self.plugin_found = plugin_found
-        self.plugin_enabled = plugin_enabled
-        self.use_directory_urls = use_directory_urls
-        #: src_uri -> excluded from the build (exclude/draft_docs)
-        self.exclude = exclude
-        #: whether walking may skip dot folders and templates/ outright
-        self.prune_dot_dirs = prune_dot_dirs
-        self.notes: list[str] = [] if notes is None else notes  #: things worth telling the user
+    config_file: str  #: absolute path of the config file
+    config_dir: str  #: its folder: docs_dir and printed paths are relative to it
+    docs_dir: str  #: absolute
+    docs_prefix: str  #: docs_dir as findings show it: ``docs/`` (``""`` if it is the folder)
+    nav: list[str]  #: page paths of ``nav``, in order
+    options: dict[str, Any]  #: the gapcheck plugin's raw options
+    plugin_found: bool
+    plugin_enabled: bool
+    use_directory_urls: bool
+    exclude: Callable[[str], bool]  #: src_uri -> excluded from the build (exclude/draft_docs)
+    prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
+    notes: list[str] = field(default_factory=list)  #: things worth telling the user
 
 
-# --- YAML ---------------------------------------------------------------------------------
+class _SafeLoader(yaml.SafeLoader):
+    """MkDocs' tags on a safe loader; ``!relative`` and unknown tags load as plain values."""
 
 
-class _ConfigLoader(_BaseLoader):
-    """Safe loader with MkDocs' tags; ``config_dir`` resolves ``!relative $config_dir``."""
-
-    config_dir: str = ""
-
-
-def _construct_env(loader: _ConfigLoader, node: yaml.Node) -> Any:
-    """``!ENV VAR``, ``!ENV [VAR, default]``, ``!ENV [A, B, default]`` as pyyaml-env-tag does."""
-    default = None
-    if isinstance(node, yaml.ScalarNode):
-        names = [loader.construct_scalar(node)]
-    elif isinstance(node, yaml.SequenceNode):
-        children = list(node.value)
-        if len(children) > 1:
-            default = loader.construct_object(children[-1], deep=True)
-            children = children[:-1]
-        names = [loader.construct_scalar(child) for child in children]
-    else:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"!ENV expects a variable name or a list, found {type(node).__name__}",
-            node.start_mark,
-        )
-    for name in names:
-        if isinstance(name, str) and name in os.environ:
-            value = os.environ[name]
-            tag = loader.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-            return loader.construct_object(yaml.ScalarNode(tag, value))
-    return default
-
-
-def _construct_relative(loader: _ConfigLoader, node: yaml.Node) -> Any:
-    """``!relative $config_dir/sub`` as a path; other forms only matter to Markdown extensions."""
-    value = loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else ""
-    prefix, _, suffix = str(value or "").partition("/")
-    if prefix == "$config_dir":
-        return os.path.join(loader.config_dir, suffix) if suffix else loader.config_dir
-    return value
-
-
-def _construct_unknown(loader: _ConfigLoader, node: yaml.Node) -> Any:
-    """Any other tag (``!!python/name:material.extensions.emoji.twemoji``): its plain value."""
+def _construct_plain(loader: yaml.SafeLoader, suffix: str | None, node: yaml.Node) -> Any:
+    """A node under a tag gapcheck does not know (or a ``!relative``): its plain value."""
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
@@ -135,9 +70,7 @@ def _construct_unknown(loader: _ConfigLoader, node: yaml.Node) -> Any:
     return None  # pragma: no cover - every node is one of the three
 
 
-_ConfigLoader.add_constructor("!ENV", _construct_env)
-_ConfigLoader.add_constructor("!relative", _construct_relative)
-_ConfigLoader.add_constructor(None, _construct_unknown)
+_SafeLoader.add_multi_constructor("", _construct_plain)
 
 
 def _display(path: str) -> str:
@@ -146,69 +79,47 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _load_one(path: str, config_dir: str) -> Any:
+def load_yaml(path: str) -> dict[str, Any]:
+    """The config file as a mapping, ``INHERIT`` resolved, as MkDocs loads it."""
+    where = _display(path)
+    loader = get_yaml_loader(_SafeLoader)
+    config_dir = os.path.dirname(path)
+
+    def relative(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        """``!relative $config_dir/sub`` as a path; other forms matter only to extensions."""
+        value = str(_construct_plain(loader, None, node) or "")
+        prefix, _, suffix = value.partition("/")
+        if prefix == "$config_dir":
+            return os.path.join(config_dir, suffix) if suffix else config_dir
+        return value
+
+    loader.add_constructor("!relative", relative)
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            data = yaml_load(handle, loader=loader)
     except OSError as exc:
-        raise ConfigError(f"cannot read {_display(path)}: {exc.strerror or exc}") from None
-    loader = _ConfigLoader(raw)
-    loader.config_dir = config_dir
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{_display(path)}:{mark.line + 1}" if mark is not None else _display(path)
-        reason = " ".join(str(exc.problem or exc.context or "").split())
-        raise ConfigError(f"{where}: not valid YAML: {reason}") from None
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    except ConfigurationError as exc:
+        cause = exc.__context__  # MkDocs raises it while handling PyYAML's error
+        if isinstance(cause, yaml.MarkedYAMLError):
+            mark = cause.problem_mark or cause.context_mark
+            line = f"{where}:{mark.line + 1}" if mark is not None else where
+            reason = " ".join(str(cause.problem or cause.context or "").split())
+            raise ConfigError(f"{line}: not valid YAML: {reason}") from None
+        first = " ".join(str(cause or exc).split())
+        raise ConfigError(f"{where}: {first}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: INHERIT goes round in a cycle") from None
+    except TypeError:  # os.path.join of a value that is no path
+        raise ConfigError(f"{where}: INHERIT must name a config file") from None
+    except (yaml.YAMLError, ValueError, AttributeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{_display(path)}: not valid YAML: {first}") from None
-    finally:
-        loader.dispose()
-
-
-def merge(parent: dict[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``child`` into ``parent`` as MkDocs' INHERIT does (mergedeep): child wins,
-    mappings merge key by key, lists and everything else are replaced."""
-    for key, value in child.items():
-        old = parent.get(key)
-        if key in parent and isinstance(old, dict) and isinstance(value, Mapping):
-            merge(old, value)
-        else:
-            parent[key] = copy.deepcopy(value)
-    return parent
-
-
-def load_yaml(
-    path: str, config_dir: str | None = None, _seen: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The config file as a mapping, ``INHERIT`` resolved (relative to the inheriting file)."""
-    path = os.path.abspath(path)
-    if config_dir is None:
-        config_dir = os.path.dirname(path)
-    data = _load_one(path, config_dir)
-    if data is None:
-        return {}
+        raise ConfigError(f"{where}: not valid YAML: {first}") from None
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{_display(path)} is not a mapping of settings (it holds a {type(data).__name__})"
+            f"{where} is not a mapping of settings (it holds a {type(data).__name__})"
         )
-    if "INHERIT" in data:
-        relpath = data.pop("INHERIT")
-        if not isinstance(relpath, str) or not relpath.strip():
-            raise ConfigError(f"{_display(path)}: INHERIT must name a config file, got {relpath!r}")
-        parent_path = os.path.normpath(os.path.join(os.path.dirname(path), relpath))
-        if parent_path in (*_seen, path):
-            raise ConfigError(f"{_display(path)}: INHERIT goes round in a cycle via {relpath}")
-        if not os.path.isfile(parent_path):
-            raise ConfigError(
-                f"{_display(path)}: inherited config file '{relpath}' does not exist at "
-                f"{_display(parent_path)}"
-            )
-        parent = load_yaml(parent_path, config_dir, (*_seen, path))
-        data = merge(parent, data)
-    return dict(data)
+    return data
 
 
 # --- finding and reading the config --------------------------------------------------------

@@ -7,7 +7,6 @@ runs the rules and returns findings sorted by file and line. It keeps no state b
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
@@ -18,15 +17,9 @@ from .options import Options, today
 from .parse import ParsedPage, folder_kind, parse_page
 from .rules import Problem, run_rules
 
-#: ``keep(path, source, front_matter)``: what :func:`analyze_paths` read of each page
-Keep = Callable[[str, frontmatter.Source, frontmatter.FrontMatter], None]
-
 
 class SourceFile(NamedTuple):
-    """A Markdown page of the site: its path under docs_dir and its raw content.
-
-    A named tuple: ten thousand are made per run, and a frozen dataclass's ``__init__`` (one
-    ``object.__setattr__`` per field) cost a few percent of a 10,000-page check."""
+    """A Markdown page of the site: its path under docs_dir and its raw content."""
 
     path: str
     content: bytes | str
@@ -97,45 +90,12 @@ def analyze_paths(
     nav: Sequence[str] = (),
     on: dt.date | None = None,
     views: bool = True,
-    keep: Keep | None = None,
 ) -> Model:
     """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
-    raw or already decoded (:func:`frontmatter.decode`).
-
-    Each page's text is dropped once its front matter and body are read, so a run holds one
-    page's text at a time instead of the whole site's: on 10,000 pages that is most of the
-    memory a check touches, and much of its time. Whatever ``read`` raises propagates.
-
-    The cyclic garbage collector is paused meanwhile (and restored as it was): parsing makes
-    hundreds of thousands of short-lived objects and almost no cycles (4 on a 10,000-page
-    site), and each collection they set off would rescan everything the process holds, in a
-    build all of MkDocs' objects too: about a tenth of a check.
-
-    ``keep(path, source, front_matter)``, if given, is called with each page as it is read,
-    for a caller that wants more of it than the model holds (the plugin hands MkDocs what
-    it read, so that MkDocs does not read and parse each page again).
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _analyze(paths, read, options, nav, on, views, keep)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _analyze(
-    paths: Iterable[str],
-    read: Callable[[str], bytes | str | frontmatter.Source],
-    options: Options,
-    nav: Sequence[str],
-    on: dt.date | None,
-    views: bool,
-    keep: Keep | None,
-) -> Model:
+    raw or already decoded. Only the page being read is held in memory. Whatever ``read``
+    raises propagates."""
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
-    folder_kinds: dict[str, str | None] = {}
     for order, path in enumerate(site_order(paths, nav)):
         source = frontmatter.decode(read(path))
         if source.encoding_error:
@@ -144,30 +104,18 @@ def _analyze(
                  f"{source.encoding_error}; re-save the file as UTF-8")
             )
         fm = frontmatter.parse(source.text)
-        if keep is not None:
-            keep(path, source, fm)
         if fm.error:
             problems.append((path, "bad-front-matter", fm.error_line, fm.error))
-        folder, _, name = path.rpartition("/")
-        if name in ("index.md", "README.md"):
-            kind = None
-        elif folder in folder_kinds:
-            kind = folder_kinds[folder]
-        else:
-            kind = folder_kinds[folder] = folder_kind(path, options)
-        page = parse_page(path, order, fm, options, kind)
+        page = parse_page(path, order, fm, options, folder_kind(path, options))
         body = markdown.scan(
             source.text, fm.body_offset, fm.body_line, options.severities, links=views,
             title=views and page.page.title is None,
         )
         page.page.markers = body.markers
-        if body.links:
-            bases = markdown.link_bases(path)
-            links = page.page.links
-            for target in body.links:
-                resolved = markdown.resolve_link(path, target, bases)
-                if resolved:
-                    links.append(resolved)
+        for target in body.links:
+            resolved = markdown.resolve_link(path, target)
+            if resolved:
+                page.page.links.append(resolved)
         if page.page.title is None:
             page.page.title = body.title
         if page.problems:

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from json.encoder import encode_basestring as _encode_string
 from typing import Any
 from urllib.parse import quote
 
@@ -52,73 +51,14 @@ def as_data(model: Model) -> dict[str, Any]:
     }
 
 
-#: One record as JSON on one line, by the standard library's C encoder (``indent`` would send
-#: every value through Python generators: most of the export's cost on a 300-page site).
-#: (The records are made by as_data, which makes no cycles: nothing to check for them.)
-_RECORD = json.JSONEncoder(
-    ensure_ascii=False, separators=(", ", ": "), check_circular=False
-).encode
-
-
-def _dump(data: dict[str, Any]) -> str:
-    """The export's JSON: the top-level mapping indented, each list one record per line (any
-    other value on its key's line).
-
-    A record per line reads well, and diffs well: a changed gap or finding is one changed
-    line. The value is the same JSON as ``json.dumps(data)``; only the whitespace differs.
-    """
-    return _layout([
-        (key, [_RECORD(record) for record in value] if isinstance(value, list) else _RECORD(value))
-        for key, value in data.items()
-    ])
-
-
-def _layout(sections: list[tuple[str, list[str] | str]]) -> str:
-    """The text of :func:`_dump` from each key's value as JSON: a list's records (each one
-    line), or any other value (on the key's line)."""
-    parts = []
-    for key, value in sections:
-        if isinstance(value, list):
-            body = "[\n    " + ",\n    ".join(value) + "\n  ]" if value else "[]"
-        else:
-            body = value
-        parts.append(f"  {_encode_string(key)}: {body}")
-    return "{\n" + ",\n".join(parts) + "\n}\n" if parts else "{}\n"
-
-
-def _text(value: str | None) -> str:
-    return "null" if value is None else _encode_string(value)
-
-
-def _texts(values: list[str]) -> str:
-    return "[" + ", ".join([_encode_string(v) for v in values]) + "]"
+def dump(data: dict[str, Any]) -> str:
+    """JSON with sorted keys and a fixed indent: byte-identical for the same data."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
 def to_json(model: Model) -> str:
-    """``_dump(as_data(model))``, byte for byte, written from the model directly: no mapping
-    per record (on 10,000 pages the records' mappings and lists were tens of thousands of
-    objects for the garbage collector to go through, in a process holding the whole site)."""
-    gaps = [
-        f'{{"id": {_encode_string(g.id)}, "title": {_encode_string(g.title)}, '
-        f'"severity": {_encode_string(g.severity)}, "effort": {_text(g.effort)}, '
-        f'"timing": {_text(g.timing)}, "status": {_encode_string(g.status)}, '
-        f'"page": {_encode_string(g.page)}, "line": {int(g.line)}, '
-        f'"addressed_by": {_texts(g.addressed_by)}}}'
-        for g in model.gaps
-    ]
-    pages = [
-        f'{{"path": {_encode_string(p.path)}, "kind": {_encode_string(p.kind)}, '
-        f'"title": {_text(p.title)}, "addresses": {_texts(p.addresses)}}}'
-        for p in sorted(model.pages.values(), key=lambda p: p.path)
-        if p.kind is not None
-    ]
-    findings = [
-        f'{{"rule": {_encode_string(f.rule)}, "level": {_encode_string(f.level)}, '
-        f'"file": {_encode_string(f.file)}, "line": {int(f.line)}, '
-        f'"message": {_encode_string(f.message)}}}'
-        for f in model.findings
-    ]
-    return _layout([("gaps", gaps), ("pages", pages), ("findings", findings)])
+    """The site export (``gapcheck.json``) and ``gapcheck export``."""
+    return dump(as_data(model))
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -324,7 +264,7 @@ def sarif_data(model: Model, prefix: str = "") -> dict[str, Any]:
 
 
 def to_sarif(model: Model, prefix: str = "") -> str:
-    return _dump(sarif_data(model, prefix))
+    return dump(sarif_data(model, prefix))
 
 
 def check_data(model: Model, prefix: str = "") -> dict[str, Any]:
@@ -341,4 +281,4 @@ def check_data(model: Model, prefix: str = "") -> dict[str, Any]:
 
 
 def to_check_json(model: Model, prefix: str = "") -> str:
-    return _dump(check_data(model, prefix))
+    return dump(check_data(model, prefix))
