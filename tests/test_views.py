@@ -676,6 +676,47 @@ def test_marker_in_an_indented_code_block_shows_as_written(site: Any) -> None:
     assert text(soup.select_one("pre code")) == "<!-- gapcheck:coverage severity=high -->"
 
 
+#: a matrix override: a list instead of a table, using the package's macros and a user string
+#: in text and in an attribute
+OVERRIDE = """\
+{% import "gapcheck/_macros.html" as m %}
+<div class="gapcheck gapcheck-matrix my-matrix"><ol>
+{% for row in rows %}
+<li class="my-row" id="{{ row.row_id }}" title="{{ row.gap.title }}">{{ row.gap.title }}
+{{ m.badge(row.severity) }} {{ row.gap.state }}</li>
+{% endfor %}
+</ol></div>
+"""
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=lambda t: t["name"])
+def test_a_template_in_custom_dir_replaces_the_view(tmp_path: Path, theme: dict[str, Any]) -> None:
+    conf = _config({**theme, "custom_dir": "overrides"}, True)
+    root = write_site(tmp_path / "custom", FILES, conf)
+    override = root / "overrides" / "gapcheck" / "matrix.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(OVERRIDE, encoding="utf-8")
+    built = build_site(root)
+    built.expect_warnings(UNCOVERED)
+    assert built.error is None
+    soup = built.html("gaps.md")
+    (matrix,) = soup.select("div.my-matrix")
+    assert not matrix.select("table")
+    rows = matrix.select("li.my-row")
+    assert [li["id"] for li in rows][:2] == ["gapcheck-gap-dr", "gapcheck-gap-security"]
+    title = "Disaster <script>alert(1)</script> | Recovery"
+    assert text(rows[0]) == f"{title} critical covered"
+    assert rows[0]["title"] == title
+    # the user string is escaped in the override too: text, attribute, no script element
+    assert matrix.find("script") is None
+    raw = built.output_path("gaps.md").read_text(encoding="utf-8")
+    escaped = "Disaster &lt;script&gt;alert(1)&lt;/script&gt; | Recovery"
+    assert f'title="{escaped}">{escaped}' in raw
+    # the other views keep the package's markup
+    assert views(soup, "grid")[0].select("table")
+    assert not views(built.html("nested/deep/page.md"), "matrix")[0].select("table")
+
+
 def test_properdocs_builds_the_views(tmp_path: Path) -> None:
     import shutil
     import subprocess
