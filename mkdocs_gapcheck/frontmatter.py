@@ -190,7 +190,11 @@ def parse(text: str) -> FrontMatter:
         ):
             # e.g. a quote or a bracket never closed: the parser fails further on, the cause
             # is where the context (the quoted scalar, the [ or {) began
-            mark, reason = exc.context_mark, f"{exc.context} that is never closed"
+            opened = {"while parsing a flow sequence": "'['", "while parsing a flow mapping": "'{'"}
+            mark, reason = exc.context_mark, (
+                f"the {opened[exc.context]} opened on this line is never closed"
+                if exc.context in opened else f"{exc.context} that is never closed"
+            )
         mark = mark or exc.context_mark
         fm.error = f"not valid YAML: {brief(str(reason))}"
         fm.error_line = (mark.line + 2) if mark is not None else 2

@@ -24,7 +24,7 @@ from .options import (
 )
 
 
-class _Level(c.Choice):
+class _Level(c.Choice):  # type: ignore[type-arg]
     """A rule's level; YAML reads a bare ``off`` as false, which means ``off`` here."""
 
     def run_validation(self, value: object) -> Any:

@@ -34,7 +34,7 @@ from conftest import BuiltSite, build_config, count_case
 
 from mkdocs_gapcheck.core import SourceFile, analyze
 from mkdocs_gapcheck.model import RULES
-from mkdocs_gapcheck.options import parse_options
+from mkdocs_gapcheck.schema import load_options
 
 CORPUS = Path(__file__).parent / "corpus"
 CONFIG = "site_name: Corpus\nplugins:\n  - gapcheck\n"
@@ -192,7 +192,7 @@ def core_findings(config_file: Path) -> list[Key]:
         SourceFile(p.relative_to(docs).as_posix(), p.read_bytes())
         for p in sorted(docs.rglob("*.md"))
     ]
-    model = analyze(sources, parse_options(raw))
+    model = analyze(sources, load_options(raw))
     return [(f.rule, f.file, f.line) for f in model.findings]
 
 

