@@ -31,6 +31,7 @@ from .core import analyze_paths, nav_paths
 from .frontmatter import Source, decode
 from .model import Model
 from .options import Options
+from .reviews import ReviewsError, load_reviews, reviews_path
 from .schema import GapcheckConfig
 
 # A plain logger under "mkdocs.plugins" so that warnings count towards --strict and each line
@@ -104,7 +105,15 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 file.content_string = source.text
             return source
 
-        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
+        # the reviews file sits beside mkdocs.yml, as gapcheck review writes it
+        root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
+        try:
+            reviews = load_reviews(reviews_path(root, self.options.reviews),
+                                   self.options.reviews)
+        except ReviewsError as exc:
+            raise PluginError(f"gapcheck: {exc}") from None
+        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav),
+                                   reviews=reviews)
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             css = str(_ASSETS / "gapcheck.css")
