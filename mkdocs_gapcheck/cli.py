@@ -60,8 +60,9 @@ def reader(site: SiteConfig) -> Callable[[str], bytes]:
     return read
 
 
-def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
-    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`."""
+def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool = True) -> Run:
+    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`.
+    ``reviews=False`` leaves the reviews file unread (``gapcheck review`` rewrites it)."""
     try:
         site = read_config(find_config(config_file))
     except ConfigError as exc:
@@ -76,12 +77,13 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     try:
-        reviews = load_reviews(reviews_path(site.config_dir, options.reviews), options.reviews)
+        stamps = load_reviews(reviews_path(site.config_dir, options.reviews),
+                              options.reviews) if reviews else None
     except ReviewsError as exc:
         raise UsageError(str(exc)) from None
     # links between pages and titles from headings feed only views and exports
     model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views,
-                          reviews=reviews)
+                          reviews=stamps)
     return Run(site, model, options)
 
 
@@ -200,7 +202,7 @@ def run_review(config_file: str | None, pages: Sequence[str], out: TextIO, err: 
     the gaps they address, in the reviews file."""
     from .reviews import ReviewsError, dump_reviews, load_reviews, stamp
 
-    run = analyze_site(config_file)
+    run = analyze_site(config_file, reviews=False)
     _notes(run.site, err)
     if run.options.reviews is None:
         raise UsageError("reviews: false in the config turns reviews off; remove it to review")

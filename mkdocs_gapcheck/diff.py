@@ -118,16 +118,16 @@ def to_markdown(diff: dict[str, Any], head: Model, base: str, *,
             shown = f"[{shown}]({url.replace(' ', '%20').replace(')', '%29')})"
         return f"{shown} `{gap_id}`"
 
-    severity_changes = sum(c["field"] == "severity" for c in gaps["changed"])
-    status_changes = len(gaps["changed"]) - severity_changes
+    changed = len({c["id"] for c in gaps["changed"]})
     parts = [
         f"**{len(gaps['added'])}** gap{'s' if len(gaps['added']) != 1 else ''} added",
         f"**{len(gaps['removed'])}** removed",
-        f"**{severity_changes}** severity and **{status_changes}** status changes",
+        f"**{changed}** changed",
         f"coverage **+{len(coverage['gained'])}** / **-{len(coverage['lost'])}**",
         f"findings **{len(findings['new'])}** new, **{len(findings['fixed'])}** fixed",
     ]
-    out = [f"### gapcheck: the plan against `{md(base)}`", "", " · ".join(parts), ""]
+    ref = " ".join(base.replace("`", "").split())  # a code span shows it as typed
+    out = [f"### gapcheck: the plan against `{ref}`", "", " · ".join(parts), ""]
     if not any([gaps["added"], gaps["removed"], gaps["changed"], coverage["gained"],
                 coverage["lost"], findings["new"], findings["fixed"]]):
         out.append("No change to the plan's gaps, their coverage or the findings.")

@@ -31,12 +31,13 @@ _EMPHASIS_RE = re.compile(
 )
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
-MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage")
+MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage", "trend")
 _FILTERS: dict[str, tuple[str, ...]] = {
     "matrix": ("scope", "severity", "status"),
     "grid": ("scope", "severity", "status"),
     "coverage": ("scope", "severity", "status"),
     "index": ("kind",),
+    "trend": (),
 }
 
 
