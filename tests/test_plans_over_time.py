@@ -3,9 +3,11 @@ rules, ``gapcheck diff`` against a revision, ``gapcheck history`` and the trend 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import os
 import subprocess
 from pathlib import Path
 
@@ -69,7 +71,7 @@ def commit(root: Path, message: str, day: int = 1) -> None:
     stamp = f"2026-10-{day:02d}T12:00:00+00:00"
     git(root, "add", "-A")
     subprocess.run(["git", "commit", "-q", "-m", message], cwd=root, check=True,
-                   env={**__import__("os").environ, "GIT_AUTHOR_DATE": stamp,
+                   env={**os.environ, "GIT_AUTHOR_DATE": stamp,
                         "GIT_COMMITTER_DATE": stamp})
 
 
@@ -83,8 +85,6 @@ def repo(tmp_path: Path, files: dict[str, str] = FILES, config: dict[str, object
 
 def cli(root: Path, *args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    import contextlib
-
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([*args, "-f", str(root / "mkdocs.yml")] if args[0] != "review" else
                     [args[0], "-f", str(root / "mkdocs.yml"), *args[1:]])
@@ -92,7 +92,7 @@ def cli(root: Path, *args: str) -> tuple[int, str, str]:
 
 
 def findings(root: Path, rule: str) -> list[str]:
-    code, out, _ = cli(root, "check")
+    _, out, _ = cli(root, "check")
     return [line for line in out.splitlines() if f": {rule}: " in line]
 
 
@@ -290,7 +290,7 @@ def test_diff_sees_uncommitted_edits_and_coverage(tmp_path: Path) -> None:
     data = json.loads(cli(root, "diff", "--format", "json")[1])
     assert data["coverage"] == {"gained": [{"gap": "security", "page": "plans/restore.md",
                                             "title": "Security & Compliance"}], "lost": []}
-    code, out, _ = cli(root, "diff")
+    _, out, _ = cli(root, "diff")
     assert "| Security &amp; Compliance `security` | docs/plans/restore.md | gained |" in out
 
 
@@ -361,7 +361,8 @@ def test_trend_marker_renders_an_svg(tmp_path: Path) -> None:
 
 
 def test_trend_without_git_is_a_note(tmp_path: Path) -> None:
-    root = write_site(tmp_path / "plain", {**FILES, "index.md": "# Home\n\n<!-- gapcheck:trend -->\n"})
+    root = write_site(tmp_path / "plain",
+                      {**FILES, "index.md": "# Home\n\n<!-- gapcheck:trend -->\n"})
     built = build_site(root)
     built.expect_clean()
     note = built.html("index.md").select_one(".gapcheck-trend .gapcheck-note").get_text()
