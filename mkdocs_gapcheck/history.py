@@ -109,7 +109,7 @@ def _compute(root: str, docs_rel: str, options: Options, exclude: Callable[[str]
         for sha, day, files in commits
     ]
     blobs = read_blobs(root, [b for _, _, files in changes for _, b in files if b != _ZERO])
-    parsed: dict[str, list[tuple[str, str, str]]] = {}  # blob -> [(id, severity, status)]
+    parsed: dict[bytes, list[tuple[str, str, str]]] = {}  # front matter -> [(id, sev, status)]
     state: dict[str, list[tuple[str, str, str]]] = {}  # page -> its gaps now
     points: list[Point] = []
     for sha, day, files in changes:
@@ -126,17 +126,18 @@ def _compute(root: str, docs_rel: str, options: Options, exclude: Callable[[str]
 
 
 def _gaps_of(path: str, blob: str, blobs: dict[str, bytes | None],
-             parsed: dict[str, list[tuple[str, str, str]]], options: Options
+             parsed: dict[bytes, list[tuple[str, str, str]]], options: Options
              ) -> list[tuple[str, str, str]]:
-    if blob not in parsed:
-        raw = blobs.get(blob) or b""
-        found: list[tuple[str, str, str]] = []
-        if b"gap" in raw:  # most pages define none: skip their YAML
-            fm = frontmatter.parse(frontmatter.decode(raw).text)
-            found = [(g.id, g.severity, g.status)
-                     for g in parse_page(path, 0, fm, options).gaps]
-        parsed[blob] = found
-    return parsed[blob]
+    raw = blobs.get(blob) or b""
+    if b"gap" not in raw:  # most pages define none: skip their YAML
+        return []
+    # most commits edit a gap page's prose, not its front matter: parse each front matter once
+    key = raw[:raw.find(b"\n---", 3) + 1] if raw.startswith(b"---") else b""
+    if key not in parsed:
+        fm = frontmatter.parse(frontmatter.decode(raw).text)
+        parsed[key] = [(g.id, g.severity, g.status)
+                       for g in parse_page(path, 0, fm, options).gaps]
+    return parsed[key]
 
 
 def _point(sha: str, day: dt.date, state: dict[str, list[tuple[str, str, str]]],
