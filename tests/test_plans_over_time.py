@@ -385,5 +385,5 @@ def test_trend_in_a_shallow_clone_is_a_note(tmp_path: Path) -> None:
 def test_trend_marker_takes_no_filter(site) -> None:
     built = site({"index.md": "# Home\n\n<!-- gapcheck:trend scope=page -->\n"})
     built.checked = True
-    assert any("unknown filter 'scope=page' on 'gapcheck:trend'" in m
+    assert any("unknown filter 'scope=page' on 'gapcheck:trend' (it takes no filter)" in m
                for m in built.messages(logging.WARNING))
