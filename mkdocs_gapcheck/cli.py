@@ -15,17 +15,21 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__, export
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
 from .model import Model
+from .options import Options
+from .reviews import ReviewsError, load_reviews, reviews_path
 from .schema import OptionsError, load_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CHECK_FORMATS = ("text", "json", "github", "sarif")
 EXPORT_FORMATS = ("json", "csv")
+DIFF_FORMATS = ("markdown", "json")
+HISTORY_FORMATS = ("csv", "json")
 
 
 class UsageError(Exception):
@@ -38,6 +42,7 @@ class Run:
 
     site: SiteConfig
     model: Model
+    options: Options
 
 
 def reader(site: SiteConfig) -> Callable[[str], bytes]:
@@ -55,8 +60,9 @@ def reader(site: SiteConfig) -> Callable[[str], bytes]:
     return read
 
 
-def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
-    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`."""
+def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool = True) -> Run:
+    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`.
+    ``reviews=False`` leaves the reviews file unread (``gapcheck review`` rewrites it)."""
     try:
         site = read_config(find_config(config_file))
     except ConfigError as exc:
@@ -70,9 +76,15 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
         paths = page_paths(site)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        stamps = load_reviews(reviews_path(site.config_dir, options.reviews),
+                              options.reviews) if reviews else None
+    except ReviewsError as exc:
+        raise UsageError(str(exc)) from None
     # links between pages and titles from headings feed only views and exports
-    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views)
-    return Run(site, model)
+    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views,
+                          reviews=stamps)
+    return Run(site, model, options)
 
 
 def repository_prefix(site: SiteConfig) -> str:
@@ -163,6 +175,182 @@ def run_new(target: str, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+# --- plans over time: review, diff, history ------------------------------------------------
+
+
+def _page_arg(run: Run, name: str) -> str:
+    """A PAGE argument as a docs path: a file (relative to the current folder) inside
+    docs_dir, or a path under docs_dir as findings print it."""
+    candidates = []
+    real = os.path.realpath(name)
+    docs = os.path.realpath(run.site.docs_dir)
+    if real.startswith(docs + os.sep):
+        candidates.append(os.path.relpath(real, docs).replace(os.sep, "/"))
+    plain = name.replace(os.sep, "/").lstrip("./")
+    candidates += [plain, plain.removeprefix(run.site.docs_prefix)]
+    for candidate in candidates:
+        if candidate in run.model.pages:
+            return candidate
+    raise UsageError(
+        f"'{name}' is not a page of the site; give its file (e.g. {run.site.docs_prefix}"
+        "adr/0001-x.md) or its path under docs_dir"
+    )
+
+
+def run_review(config_file: str | None, pages: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """``gapcheck review [PAGE ...]``: stamp the pages (default all) with the fingerprints of
+    the gaps they address, in the reviews file."""
+    from .reviews import ReviewsError, dump_reviews, load_reviews, stamp
+
+    run = analyze_site(config_file, reviews=False)
+    _notes(run.site, err)
+    if run.options.reviews is None:
+        raise UsageError("reviews: false in the config turns reviews off; remove it to review")
+    path = reviews_path(run.site.config_dir, run.options.reviews)
+    assert path is not None
+    shown = os.path.relpath(path)
+    named = [_page_arg(run, name) for name in pages]
+    if named:
+        try:
+            reviews = load_reviews(path, shown) or {}
+        except ReviewsError as exc:
+            raise UsageError(str(exc)) from None
+        targets = [run.model.pages[p] for p in dict.fromkeys(named)]
+    else:  # every page, afresh: also drops stamps of pages and gaps that are gone
+        reviews = {}
+        targets = list(run.model.pages.values())
+    count = stamp(reviews, targets, run.model.by_id)
+    text = dump_reviews(reviews)
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    reviewed = sum(1 for p in targets if any(g in run.model.by_id for g in p.addresses))
+    print(f"gapcheck: recorded {count} review stamp{'s' if count != 1 else ''} for "
+          f"{reviewed} page{'s' if reviewed != 1 else ''} in {shown}", file=err)
+    return EXIT_OK
+
+
+def run_diff(config_file: str | None, base: str, fmt: str, out: TextIO, err: TextIO) -> int:
+    """``gapcheck diff``: the plan at git revision ``base`` against the work tree."""
+    from . import diff
+    from .gitsite import GitError, repo_of, resolve, site_at
+    from .reviews import parse_reviews
+
+    run = analyze_site(config_file)
+    _notes(run.site, err)
+    try:
+        repo = repo_of(run.site.config_dir)
+        commit = resolve(repo, base)
+
+        def reviews_option(site: SiteConfig) -> str | None:
+            return load_options(site.options, site.config_file).reviews
+
+        old = site_at(repo, commit, base, run.site, reviews_option)
+        options = load_options(old.site.options, old.site.config_file)
+        reviews = None if old.reviews is None else parse_reviews(
+            old.reviews.decode("utf-8", "replace"), f"{options.reviews} at {base}")
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    except OptionsError as exc:
+        raise UsageError(f"invalid gapcheck options at {base}: {'; '.join(exc.problems)}"
+                         ) from None
+    except ReviewsError as exc:
+        raise UsageError(str(exc)) from None
+    before = analyze_paths(old.paths, old.read, options, nav=old.site.nav, reviews=reviews,
+                           on=run.model.today)
+    changes = diff.compare(before, run.model)
+    if fmt == "json":
+        out.write(diff.to_json(changes, base, commit))
+    else:
+        out.write(diff.to_markdown(
+            changes, run.model, base, site_url=run.site.site_url,
+            use_directory_urls=run.site.use_directory_urls, docs_prefix=run.site.docs_prefix,
+        ))
+    return EXIT_OK
+
+
+def run_history(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
+    """``gapcheck history``: gaps by severity and status per commit that changed a gap page."""
+    from .history import site_history
+
+    try:
+        site = read_config(find_config(config_file))
+        options = load_options(site.options, site.config_file)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except OptionsError as exc:
+        raise UsageError(f"invalid gapcheck options: {'; '.join(exc.problems)}") from None
+    history = site_history(site.config_dir, site.docs_dir, options, site.exclude)
+    if history.note:
+        raise UsageError(history.note)
+    if fmt == "json":
+        out.write(export.dump({"points": [p.as_dict() for p in history.points]}))
+        return EXIT_OK
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    severities = list(options.severities)
+    from .model import GAP_STATUSES
+
+    writer.writerow(["commit", "date", "total", *severities, *GAP_STATUSES])
+    for p in history.points:
+        writer.writerow([p.commit, p.date.isoformat(), p.total,
+                         *(p.by_severity.get(s, 0) for s in severities),
+                         *(p.by_status.get(s, 0) for s in GAP_STATUSES)])
+    _write_exact(buffer.getvalue(), out)
+    return EXIT_OK
+
+
+def _add_plans_over_time(commands: Any, config_help: str) -> None:
+    """The verbs of issue 21: review, diff, history."""
+    review = commands.add_parser(
+        "review",
+        help="record that pages were reread against the gaps they address",
+        description=(
+            "Record, in the reviews file (option reviews, default gapcheck-reviews.json beside "
+            "mkdocs.yml), the current fingerprint of every gap each PAGE addresses. Without "
+            "PAGE, every page is recorded afresh. A page whose gap changed after its review "
+            "gets suspect-coverage until it is reviewed again."
+        ),
+    )
+    review.add_argument("-f", "--config-file", metavar="FILE", help=config_help)
+    review.add_argument("pages", nargs="*", metavar="PAGE",
+                        help="a page's file (docs/adr/0001-x.md) or its path under docs_dir")
+    diff = commands.add_parser(
+        "diff",
+        help="what the work tree changed in the plan since a git revision, as Markdown or JSON",
+        description=(
+            "Compare the site at git revision REF (read from git: no checkout, nothing "
+            "written) with the work tree: gaps added and removed, severity and status changes, "
+            "coverage gained and lost, findings new and fixed. The Markdown is made for a "
+            "pull-request comment or $GITHUB_STEP_SUMMARY; gap titles link to the site when "
+            "site_url is set."
+        ),
+        epilog="Exit status: 0 the comparison was printed, 2 it could not run.",
+    )
+    diff.add_argument("--base", default="HEAD", metavar="REF",
+                      help="the git revision to compare with (default: HEAD)")
+    diff.add_argument("-f", "--config-file", metavar="FILE", help=config_help)
+    diff.add_argument("--format", choices=DIFF_FORMATS, default="markdown",
+                      help="markdown (default) or json")
+    history = commands.add_parser(
+        "history",
+        help="gaps by severity and status at each commit that changed a gap page",
+        description=(
+            "Print, for each commit on the first-parent line that changed a page defining "
+            "gaps, the number of gaps by severity and by status: the data behind the "
+            "gapcheck:trend marker."
+        ),
+    )
+    history.add_argument("-f", "--config-file", metavar="FILE", help=config_help)
+    history.add_argument("--format", choices=HISTORY_FORMATS, default="csv",
+                         help="csv (default): a row per commit; json: a list of points")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gapcheck",
@@ -236,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     new.add_argument("dir", metavar="DIR", help="the folder to create the site in")
+    _add_plans_over_time(commands, config_help)
     return parser
 
 
@@ -258,6 +447,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(args.config_file, args.format, out, err)
         if args.command == "new":
             return run_new(args.dir, out, err)
+        if args.command == "review":
+            return run_review(args.config_file, args.pages, out, err)
+        if args.command == "diff":
+            return run_diff(args.config_file, args.base, args.format, out, err)
+        if args.command == "history":
+            return run_history(args.config_file, args.format, out, err)
         parser.print_help(err)
         return EXIT_ERROR
     except UsageError as exc:

@@ -50,6 +50,7 @@ class SiteConfig:
     exclude: Callable[[str], bool]  #: src_uri -> excluded from the build (exclude/draft_docs)
     prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
     notes: list[str] = field(default_factory=list)  #: things worth telling the user
+    site_url: str | None = None  #: for links in ``gapcheck diff``'s Markdown
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -79,11 +80,9 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def load_yaml(path: str) -> dict[str, Any]:
-    """The config file as a mapping, ``INHERIT`` resolved, as MkDocs loads it."""
-    where = _display(path)
+def _loader(config_dir: str) -> Any:
+    """MkDocs' YAML loader (``!ENV``) on a safe base, with ``!relative`` for ``config_dir``."""
     loader = get_yaml_loader(_SafeLoader)
-    config_dir = os.path.dirname(path)
 
     def relative(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         """``!relative $config_dir/sub`` as a path; other forms matter only to extensions."""
@@ -94,6 +93,50 @@ def load_yaml(path: str) -> dict[str, Any]:
         return value
 
     loader.add_constructor("!relative", relative)
+    return loader
+
+
+def parse_config_text(
+    raw: bytes, where: str, config_dir: str, read_inherit: Callable[[str], bytes | None],
+    depth: int = 0,
+) -> dict[str, Any]:
+    """A config file's bytes as a mapping, ``INHERIT`` read through ``read_inherit(path)``
+    (relative to the config file; None if it does not exist). For configs that are not files
+    of the work tree (``gapcheck diff`` reads them from git)."""
+    if depth > 20:
+        raise ConfigError(f"{where}: INHERIT goes round in a cycle")
+    try:
+        data = yaml_load(raw.decode("utf-8", "replace"), loader=_loader(config_dir))
+    except ConfigurationError as exc:
+        cause = exc.__context__
+        if isinstance(cause, yaml.MarkedYAMLError):
+            mark = cause.problem_mark or cause.context_mark
+            line = f"{where}:{mark.line + 1}" if mark is not None else where
+            reason = " ".join(str(cause.problem or cause.context or "").split())
+            raise ConfigError(f"{line}: not valid YAML: {reason}") from None
+        raise ConfigError(f"{where}: {' '.join(str(cause or exc).split())}") from None
+    except (yaml.YAMLError, ValueError, AttributeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{where}: not valid YAML: {first}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} is not a mapping of settings")
+    parent_name = data.pop("INHERIT", None)
+    if isinstance(parent_name, str):
+        parent_raw = read_inherit(parent_name)
+        if parent_raw is None:
+            raise ConfigError(f"{where}: INHERIT names '{parent_name}', which does not exist")
+        import mergedeep  # type: ignore[import-untyped]  # MkDocs merges INHERIT with it
+
+        parent = parse_config_text(parent_raw, f"{where} (INHERIT {parent_name})", config_dir,
+                                   read_inherit, depth + 1)
+        data = mergedeep.merge(parent, data)
+    return data
+
+
+def load_yaml(path: str) -> dict[str, Any]:
+    """The config file as a mapping, ``INHERIT`` resolved, as MkDocs loads it."""
+    where = _display(path)
+    loader = _loader(os.path.dirname(path))
     try:
         with open(path, "rb") as handle:
             data = yaml_load(handle, loader=loader)
@@ -219,17 +262,23 @@ def _exclusions(exclude: list[str], drafts: list[str]) -> Callable[[str], bool]:
 
 def read_config(config_file: str) -> SiteConfig:
     """Read ``config_file`` (absolute) as MkDocs would; raise :class:`ConfigError` if unusable."""
-    config_dir = os.path.dirname(config_file)
-    where = _display(config_file)
-    data = load_yaml(config_file)
+    return config_from_data(load_yaml(config_file), config_file, _display(config_file))
 
+
+def config_from_data(
+    data: dict[str, Any], config_file: str, where: str,
+    is_dir: Callable[[str], bool] = os.path.isdir,
+) -> SiteConfig:
+    """The settings gapcheck takes from a loaded config; ``is_dir(docs_dir)`` says whether
+    docs_dir exists (in the work tree, or at a git revision)."""
+    config_dir = os.path.dirname(config_file)
     raw_docs = data.get("docs_dir")
     if raw_docs is None:
         raw_docs = "docs"
     if not isinstance(raw_docs, str) or not raw_docs.strip():
         raise ConfigError(f"{where}: docs_dir must be a folder path, got {raw_docs!r}")
     docs_dir = os.path.abspath(os.path.join(config_dir, raw_docs))
-    if not os.path.isdir(docs_dir):
+    if not is_dir(docs_dir):
         raise ConfigError(f"{where}: docs_dir '{raw_docs}' is not a folder ({_display(docs_dir)})")
     if docs_dir == config_dir:
         raise ConfigError(
@@ -269,6 +318,7 @@ def read_config(config_file: str) -> SiteConfig:
         exclude=_exclusions(exclude, drafts),
         prune_dot_dirs=not negated,
         notes=notes,
+        site_url=data["site_url"] if isinstance(data.get("site_url"), str) else None,
     )
 
 
@@ -358,4 +408,26 @@ def page_paths(site: SiteConfig) -> list[str]:
                     pages.append(rel + name)
             elif not exclude(rel + name):
                 pages.append(rel + name)
+    return pages
+
+
+def select_pages(site: SiteConfig, files: list[str]) -> list[str]:
+    """Of ``files`` (every file under docs_dir, relative to it), the Markdown pages MkDocs
+    builds: :func:`page_paths` for a listing that is not a folder (a git tree)."""
+    folders: dict[str, list[str]] = {}
+    for path in files:
+        folder, _, name = path.rpartition("/")
+        if name.endswith(MARKDOWN_EXTENSIONS) or name.endswith(".html"):
+            folders.setdefault(folder + "/" if folder else "", []).append(name)
+    pages: list[str] = []
+    for rel, names in folders.items():
+
+        def excluded(name: str, rel: str = rel) -> bool:
+            return site.exclude(rel + name)
+
+        dropped = _dropped(names, site.use_directory_urls, excluded)
+        pages.extend(
+            rel + n for n in names
+            if n not in dropped and n.endswith(MARKDOWN_EXTENSIONS) and not excluded(n)
+        )
     return pages

@@ -15,7 +15,9 @@ from . import frontmatter, markdown
 from .model import Finding, Gap, Model, Page
 from .options import Options, today
 from .parse import ParsedPage, folder_kind, parse_page
+from .reviews import Reviews, check_reviews
 from .rules import Problem, run_rules
+from .sections import fingerprint_gaps
 
 
 class SourceFile(NamedTuple):
@@ -71,6 +73,7 @@ def analyze(
     nav: Sequence[str] = (),
     on: dt.date | None = None,
     views: bool = True,
+    reviews: Reviews | None = None,
 ) -> Model:
     """Build the model of a site from its Markdown sources.
 
@@ -79,7 +82,8 @@ def analyze(
     heading. A check that renders nothing can do without them.
     """
     contents = {s.path: s.content for s in sources}
-    return analyze_paths(contents, contents.__getitem__, options, nav=nav, on=on, views=views)
+    return analyze_paths(contents, contents.__getitem__, options, nav=nav, on=on, views=views,
+                         reviews=reviews)
 
 
 def analyze_paths(
@@ -90,10 +94,14 @@ def analyze_paths(
     nav: Sequence[str] = (),
     on: dt.date | None = None,
     views: bool = True,
+    reviews: Reviews | None = None,
 ) -> Model:
     """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
     raw or already decoded. Only the page being read is held in memory. Whatever ``read``
-    raises propagates."""
+    raises propagates.
+
+    ``reviews`` is the reviews file's stamps (see :mod:`.reviews`); None when there is none,
+    which leaves the review rules inactive."""
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
     for order, path in enumerate(site_order(paths, nav)):
@@ -118,6 +126,8 @@ def analyze_paths(
                 page.page.links.append(resolved)
         if page.page.title is None:
             page.page.title = body.title
+        if page.gaps:  # a gap's fingerprint covers its section's text on this page
+            fingerprint_gaps(page.gaps, source.text[fm.body_offset :])
         if page.problems:
             problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)
         if body.problems:
@@ -132,6 +142,7 @@ def analyze_paths(
         gap.order = order
     day = on or today()
     problems.extend(run_rules(parsed, pages, gaps, options, day))
+    problems.extend(check_reviews(pages.values(), {g.id: g for g in gaps}, reviews))
     gaps.sort(key=lambda g: matrix_key(g, options.severities, options.efforts))
 
     findings = [

@@ -31,12 +31,13 @@ _EMPHASIS_RE = re.compile(
 )
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
-MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage")
+MARKER_NAMES: tuple[str, ...] = ("matrix", "grid", "index", "coverage", "trend")
 _FILTERS: dict[str, tuple[str, ...]] = {
     "matrix": ("scope", "severity", "status"),
     "grid": ("scope", "severity", "status"),
     "coverage": ("scope", "severity", "status"),
     "index": ("kind",),
+    "trend": (),
 }
 
 
@@ -115,10 +116,9 @@ def parse_marker(body: str, severities: tuple[str, ...]) -> tuple[str, dict[str,
     for token in tokens[1:]:
         key, sep, value = token.partition("=")
         if not sep or key not in allowed:
-            return name, filters, (
-                f"unknown filter '{token}' on 'gapcheck:{name}' "
-                f"(filters: {', '.join(k + '=' for k in allowed)})"
-            )
+            takes = f"filters: {', '.join(k + '=' for k in allowed)}" if allowed else (
+                "it takes no filter")
+            return name, filters, f"unknown filter '{token}' on 'gapcheck:{name}' ({takes})"
         values = [v for v in value.split(",") if v]
         scale = scales[key]
         lowered = {s.lower(): s for s in scale}

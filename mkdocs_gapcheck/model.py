@@ -139,6 +139,36 @@ RULES: dict[str, RuleInfo] = {
             "A Markdown file that is not valid UTF-8.",
             "Re-save the file as UTF-8. The page is built with the bad bytes replaced.",
         ),
+        # --- plans over time (issue 21): reviews and schedule ---------------------------
+        RuleInfo(
+            "suspect-coverage",
+            "A page addresses a gap whose definition changed since the page was reviewed.",
+            "Reread the page against the gap's new wording, update it if needed, then run "
+            "`gapcheck review PAGE` to record the review.",
+        ),
+        RuleInfo(
+            "unreviewed-coverage",
+            "A page addresses a gap and has no review stamp for it (info by default).",
+            "Run `gapcheck review PAGE` once the page has been read against the gap. Only "
+            "active when a reviews file exists (option `reviews`).",
+        ),
+        RuleInfo(
+            "schedule-conflict",
+            "A gap's `due` date falls before every roadmap page that addresses it starts.",
+            "Address the gap from an earlier roadmap page, move the page's `start`, or move "
+            "the gap's `due` date.",
+        ),
+        RuleInfo(
+            "slipped-roadmap",
+            "A roadmap page whose `end` has passed while a gap it addresses is still open.",
+            "Resolve the gaps, move them to a later roadmap page, or set a new `end`.",
+        ),
+        RuleInfo(
+            "timing-mismatch",
+            "A gap's `timing` names a roadmap page's `period`, and that page does not "
+            "address it.",
+            "Add the gap's id to that roadmap page's `addresses`, or correct the `timing`.",
+        ),
     )
 }
 
@@ -200,6 +230,13 @@ class Gap:
     due: dt.date | None = None
     rationale: str | None = None
     section: str | None = None
+    timing_line: int | None = None  #: source line of ``timing``, for timing-mismatch
+    due_line: int | None = None  #: source line of ``due``, for schedule-conflict
+    #: hash of the gap's fields and its section's text (see ``sections.fingerprint``)
+    fingerprint: str = ""
+    #: anchor of its heading in the Markdown source (``sections.gap_heading``), for links
+    #: made without HTML (``gapcheck diff``); the views use the rendered page's headings
+    anchor: str | None = None
     addressed_by: list[str] = field(default_factory=list)  #: page paths, site order
     # decided by the rules, shown by the views
     state: str = "unaddressed"  #: one of GAP_STATES
@@ -244,6 +281,8 @@ class Page:
     # roadmap
     period: str | None = None
     start: dt.date | None = None
+    end: dt.date | None = None  #: last day of the period (schedule rules)
+    end_line: int | None = None
     markers: list[Marker] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  #: pages this page links to (paths)
     linked_from: list[str] = field(default_factory=list)  #: pages linking here, site order

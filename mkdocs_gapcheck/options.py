@@ -13,6 +13,9 @@ DEFAULT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 DEFAULT_EFFORTS: tuple[str, ...] = ("low", "medium", "high")
 DEFAULT_EXPORT = "gapcheck.json"
 DEFAULT_STALE_DAYS = 180
+DEFAULT_REVIEWS = "gapcheck-reviews.json"
+#: Rules whose level is not ``warn`` unless the option ``rules`` says so.
+DEFAULT_LEVELS: dict[str, Level] = {"unreviewed-coverage": "info"}
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,11 @@ class Options:
     export: str | None = DEFAULT_EXPORT
     stale_runbook_days: int = DEFAULT_STALE_DAYS
     rules: Mapping[str, Level] = field(default_factory=dict)
+    #: the reviews file, relative to the config file's folder; None: reviews are ignored
+    reviews: str | None = DEFAULT_REVIEWS
 
     def level(self, rule: str) -> Level:
-        return self.rules.get(rule, "warn")
+        return self.rules.get(rule, DEFAULT_LEVELS.get(rule, "warn"))
 
     def required_kinds(self, severity: str) -> tuple[str, ...]:
         return self.coverage.get(severity.lower(), ("any",))

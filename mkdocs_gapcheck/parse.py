@@ -194,6 +194,8 @@ def _parse_gap(
         due=due,
         rationale=texts["rationale"],
         section=texts["section"].lstrip("#") if texts["section"] else None,
+        timing_line=fm.line(*key, "timing") if texts["timing"] else None,
+        due_line=fm.line(*key, "due") if due is not None else None,
     )
 
 
@@ -321,6 +323,14 @@ def parse_page(
         page.date = _check_date(data, "date", fm, problems)
     if "start" in data:
         page.start = _check_date(data, "start", fm, problems)
+    if "end" in data:
+        page.end = _check_date(data, "end", fm, problems)
+        page.end_line = fm.line("end")
+        if page.end is not None and page.start is not None and page.end < page.start:
+            problems.append(
+                ("invalid-page", page.end_line, f"end {page.end.isoformat()} is before start "
+                 f"{page.start.isoformat()}; end is the last day of the period")
+            )
     if "last_tested" in data:
         page.last_tested = _check_date(data, "last_tested", fm, problems)
         page.last_tested_line = fm.line("last_tested")

@@ -29,8 +29,10 @@ from mkdocs.utils.templates import TemplateContext
 from . import export, markdown, render
 from .core import analyze_paths, nav_paths
 from .frontmatter import Source, decode
+from .history import History, site_history
 from .model import Model
 from .options import Options
+from .reviews import ReviewsError, load_reviews, reviews_path
 from .schema import GapcheckConfig
 
 # A plain logger under "mkdocs.plugins" so that warnings count towards --strict and each line
@@ -71,6 +73,11 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.urls: dict[str, str] = {}
         #: docs path -> the page, once its Markdown is rendered (its toc gives the anchors)
         self.rendered: dict[str, Page] = {}
+        #: the git history behind the trend view: read on the first trend marker of a build
+        self.history: History | None = None
+        self.config_dir = ""
+        self.docs_dir = ""
+        self.exclude_docs: Any = None
 
     # Before other plugins' on_config: a wrong option should stop the build at once.
     @event_priority(50)
@@ -86,6 +93,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
         prefix = os.path.relpath(config.docs_dir, root).replace(os.sep, "/")
         self.docs_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
+        self.config_dir, self.docs_dir = root, config.docs_dir
+        self.exclude_docs = config.exclude_docs
         return None
 
     # Last, so that pages other plugins add or change in on_files are read too.
@@ -104,7 +113,15 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
                 file.content_string = source.text
             return source
 
-        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav))
+        # the reviews file sits beside mkdocs.yml, as gapcheck review writes it
+        root = os.path.dirname(config.config_file_path or os.path.join(os.getcwd(), "x"))
+        try:
+            reviews = load_reviews(reviews_path(root, self.options.reviews),
+                                   self.options.reviews)
+        except ReviewsError as exc:
+            raise PluginError(f"gapcheck: {exc}") from None
+        self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav),
+                                   reviews=reviews)
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             css = str(_ASSETS / "gapcheck.css")
@@ -169,7 +186,22 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
             url_for=self._url_for(page),
             headings=self._page_headings,
             templates=self.templates,
+            trend=self._history,
         )
+
+    def _history(self) -> History:
+        """The site's history for the trend view, once per build (and cached by commit
+        across builds in :mod:`.history`)."""
+        if self.history is None:
+            spec = self.exclude_docs  # pathspec's GitIgnoreSpec, as MkDocs reads exclude_docs
+
+            def excluded(path: str) -> bool:
+                return any(part.startswith(".") for part in path.split("/")) or bool(
+                    spec is not None and spec.match_file(path)
+                )
+
+            self.history = site_history(self.config_dir, self.docs_dir, self.options, excluded)
+        return self.history
 
     def _url_for(self, page: Page) -> Callable[[str], str | None]:
         """The URL of a docs page relative to ``page``; None if it is not built."""

@@ -22,6 +22,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from .model import FLAGGED_STATES, INDEX_KINDS, KIND_INFO, Gap, Model, Page
 
 if TYPE_CHECKING:  # only passed through to the templates
+    from .history import History
     from .options import Options
 
 #: (anchor id, heading text as plain text)
@@ -139,6 +140,8 @@ class View:
     templates: Environment = field(default_factory=_package_env)
     #: matrix row ids already on this page, for unique ids and for the grid's links to rows
     row_ids: set[str] = field(default_factory=set)
+    #: the site's git history for the trend view, computed on first call; None: no history
+    trend: Callable[[], History] | None = None
 
     def href(self, path: str, anchor: str | None = None) -> str | None:
         """The link from this page to a docs page (and anchor); None if it is not built."""
@@ -356,9 +359,26 @@ def render_index(view: View, filters: Filters) -> str:
     return view.render("index", filters=filters, sections=sections)
 
 
+def render_trend(view: View, filters: Filters) -> str:
+    """Gaps by status over the commits that changed a gap page, or a note saying why not."""
+    from .trend import STACK, chart
+
+    history = view.trend() if view.trend is not None else None
+    number = sum(1 for r in view.row_ids if r.startswith("gapcheck-trend-")) + 1
+    view.row_ids.add(f"gapcheck-trend-{number}")
+    if history is None:
+        drawn, note = None, "No history to chart: the trend needs the MkDocs plugin and git."
+    else:
+        drawn = chart(history.points)
+        note = history.note or "No history to chart: no commit has changed a page that " \
+            "defines gaps yet."
+    return view.render("trend", chart=drawn, note=note, statuses=STACK,
+                       id=f"gapcheck-trend-{number}")
+
+
 RENDERERS: dict[str, Callable[[View, Filters], str]] = {
     "matrix": render_matrix, "grid": render_grid, "index": render_index,
-    "coverage": render_coverage,
+    "coverage": render_coverage, "trend": render_trend,
 }
 
 

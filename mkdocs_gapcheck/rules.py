@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 
 from .frontmatter import brief
 from .model import KIND_INFO, Gap, Page
@@ -226,6 +227,91 @@ def _check_due(gaps: list[Gap], day: dt.date, problems: list[Problem]) -> None:
             )
 
 
+# --- schedule (issue 21): roadmap dates against gaps' due dates and timings ---------------
+
+#: Gap statuses that still need work: a roadmap that ends leaves them behind.
+_OPEN = ("open", "in-progress")
+
+
+def _check_schedule(
+    gaps: list[Gap], pages: dict[str, Page], day: dt.date, problems: list[Problem]
+) -> None:
+    """``schedule-conflict``, ``slipped-roadmap`` and ``timing-mismatch``."""
+    roadmaps = [p for p in pages.values() if p.kind == "roadmap"]
+    if not roadmaps:
+        return
+    by_id = {g.id: g for g in gaps}
+    for gap in gaps:
+        if gap.due is None or gap.status not in _OPEN:
+            continue
+        covering = [pages[p] for p in gap.addressed_by if pages[p].kind == "roadmap"]
+        starts = [p.start for p in covering]
+        if covering and all(s is not None and s > gap.due for s in starts):
+            first = min(covering, key=lambda p: (p.start or dt.date.max, p.order))
+            assert first.start is not None
+            problems.append(
+                (gap.page, "schedule-conflict", gap.due_line or gap.line,
+                 f"gap '{gap.id}' is due {gap.due.isoformat()}, but the earliest roadmap page "
+                 f"that addresses it, {first.path}, starts {first.start.isoformat()} "
+                 f"({(first.start - gap.due).days} days later); address it from an earlier "
+                 "roadmap page, or move start or due")
+            )
+    for page in roadmaps:
+        if page.end is None or page.end >= day:
+            continue
+        left = [g for g in map(by_id.get, page.addresses) if g is not None and g.status in _OPEN]
+        if left:
+            listed = ", ".join(f"'{g.id}' ({g.status})" for g in left)
+            period = f"'{brief(page.period)}' " if page.period else ""
+            problems.append(
+                (page.path, "slipped-roadmap", page.end_line or page.line,
+                 f"roadmap period {period}ended {page.end.isoformat()} "
+                 f"({(day - page.end).days} days ago), but gaps it addresses are still open: "
+                 f"{listed}; resolve them, move them to a later roadmap page, or set a new end")
+            )
+    _check_timing(gaps, roadmaps, problems)
+
+
+def _named_periods(timing: str, periods: dict[str, str]) -> list[str]:
+    """The periods (lower case) ``timing`` names as whole words; where two overlap (``Week 1``
+    and ``Week 1-2`` in "Week 1-2 quick win"), the longer one."""
+    spans: list[tuple[int, int, str]] = []
+    for key, label in periods.items():
+        pattern = r"(?<!\w)" + re.escape(label) + r"(?!\w)"
+        spans.extend((m.start(), m.end(), key) for m in re.finditer(pattern, timing, re.I))
+    spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
+    taken: list[tuple[int, int]] = []
+    named: list[str] = []
+    for start, end, key in spans:
+        if all(end <= a or start >= b for a, b in taken):
+            taken.append((start, end))
+            if key not in named:
+                named.append(key)
+    return named
+
+
+def _check_timing(gaps: list[Gap], roadmaps: list[Page], problems: list[Problem]) -> None:
+    by_period: dict[str, list[Page]] = {}
+    for page in roadmaps:
+        if page.period:
+            by_period.setdefault(" ".join(page.period.split()).lower(), []).append(page)
+    labels = {k: v[0].period or k for k, v in by_period.items()}
+    for gap in gaps:
+        if not gap.timing or gap.status == "accepted":
+            continue
+        for key in _named_periods(gap.timing, labels):
+            named = by_period[key]
+            if any(p.path in gap.addressed_by for p in named):
+                continue
+            where = " or ".join(p.path for p in named)
+            problems.append(
+                (gap.page, "timing-mismatch", gap.timing_line or gap.line,
+                 f"gap '{gap.id}' is timed '{brief(gap.timing)}', which names the roadmap "
+                 f"period '{brief(labels[key])}', but {where} does not address it; add "
+                 f"'{gap.id}' to its addresses, or correct the timing")
+            )
+
+
 def run_rules(
     parsed: list[ParsedPage],
     pages: dict[str, Page],
@@ -242,4 +328,5 @@ def run_rules(
     _check_coverage(gaps, pages, options, problems)
     _check_pages(parsed, options, day, problems)
     _check_due(gaps, day, problems)
+    _check_schedule(gaps, pages, day, problems)
     return problems

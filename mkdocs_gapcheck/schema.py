@@ -18,6 +18,7 @@ from .model import COVERAGE_KINDS, DEFAULT_KINDS, KINDS, LEVELS, RULES, Level
 from .options import (
     DEFAULT_EFFORTS,
     DEFAULT_EXPORT,
+    DEFAULT_REVIEWS,
     DEFAULT_SEVERITIES,
     DEFAULT_STALE_DAYS,
     Options,
@@ -52,6 +53,7 @@ class GapcheckConfig(Config):
     export = c.Type((str, bool), default=DEFAULT_EXPORT)
     stale_runbook_days = c.Type(int, default=DEFAULT_STALE_DAYS)
     rules = c.DictOfItems(_Level(LEVELS), default={})
+    reviews = c.Type((str, bool), default=DEFAULT_REVIEWS)
 
     def validate(self) -> tuple[Any, Any]:
         failed, warnings = super().validate()
@@ -90,6 +92,10 @@ class GapcheckConfig(Config):
         )):
             problems.append(("export", f"must be a path relative to site_dir, or false; got "
                              f"{export!r}"))
+        reviews = self.reviews
+        if reviews is True or (isinstance(reviews, str) and not reviews.strip()):
+            problems.append(("reviews", f"must be a file path beside the config file, or "
+                             f"false; got {reviews!r}"))
         if self.stale_runbook_days < 0:
             problems.append(("stale_runbook_days", "must be a whole number of days >= 0"))
         return problems
@@ -108,6 +114,7 @@ class GapcheckConfig(Config):
             export=self.export.strip() if isinstance(self.export, str) else None,
             stale_runbook_days=self.stale_runbook_days,
             rules={k: cast(Level, v) for k, v in self.rules.items()},
+            reviews=self.reviews.strip() if isinstance(self.reviews, str) else None,
         )
 
 

@@ -120,9 +120,12 @@ def site(tmp_path: Path) -> Iterator[Any]:
     built: list[BuiltSite] = []
     counter = iter(range(1000))
 
-    def make(files: dict[str, str], config: dict[str, Any] | None = None, **overrides: Any
-             ) -> BuiltSite:
+    def make(files: dict[str, str], config: dict[str, Any] | None = None,
+             beside: dict[str, str] | None = None, **overrides: Any) -> BuiltSite:
+        """``beside``: files written next to mkdocs.yml (a reviews file)."""
         root = write_site(tmp_path / f"p{next(counter)}", files, config)
+        for rel, text in (beside or {}).items():
+            (root / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         result = build_site(root, **overrides)
         built.append(result)
         return result

@@ -114,3 +114,143 @@ def test_matrix_in_a_browser(chromium: Path, served_template: str) -> None:
         finally:
             browser.close()
     assert errors == [], errors
+
+
+# --- plans over time: the trend chart and the diff comment, as a reader sees them -------------
+
+_TREND_GAPS = [("security", "Security & Compliance", "high"), ("dr", "Disaster recovery", "high"),
+               ("flaky", "Flaky tests", "medium"), ("cost", "Capacity & cost", "medium"),
+               ("rollback", "Rollback testing", "high"), ("oncall", "On-call load", "low"),
+               ("status-page", "Status page", "low"), ("lock-in", "Vendor lock-in", "low")]
+#: (commit day, {gap: status}) applied in turn: a plan that adds gaps, then works them off
+_TREND_STEPS = [
+    (1, {"security": "open", "dr": "open", "flaky": "open", "cost": "open"}),
+    (3, {"rollback": "open", "oncall": "open"}),
+    (6, {"flaky": "in-progress", "status-page": "open"}),
+    (9, {"flaky": "resolved", "security": "in-progress"}),
+    (13, {"lock-in": "accepted", "cost": "in-progress"}),
+    (16, {"security": "resolved", "dr": "in-progress"}),
+    (20, {"cost": "resolved", "rollback": "in-progress"}),
+    (24, {"dr": "resolved", "oncall": "accepted"}),
+]
+
+
+def _git(root: Path, *args: str, day: int = 1) -> None:
+    import subprocess
+
+    stamp = f"2026-10-{day:02d}T09:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
+           "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def _gaps_page(statuses: dict[str, str]) -> str:
+    lines = ["---", "gaps:"]
+    for gid, title, severity in _TREND_GAPS:
+        if gid in statuses:
+            lines += [f"  - id: {gid}", f"    title: {title}", f"    severity: {severity}",
+                      f"    status: {statuses[gid]}"]
+            if statuses[gid] == "accepted":
+                lines.append("    rationale: Not worth it this year")
+    return "\n".join([*lines, "---", "# Gaps", ""])
+
+
+def test_trend_chart_and_diff_comment_in_a_browser(chromium: Path, tmp_path: Path) -> None:
+    import markdown
+    from conftest import write_site
+    from playwright.sync_api import sync_playwright
+
+    from mkdocs_gapcheck import diff
+    from mkdocs_gapcheck.core import SourceFile, analyze
+    from mkdocs_gapcheck.options import Options
+
+    shots = Path(os.environ.get("GAPCHECK_SCREENSHOTS", "/tmp"))
+    root = write_site(tmp_path / "site", {
+        "index.md": "# Plan health\n\nGaps by status since the review started:\n\n"
+                    "<!-- gapcheck:trend -->\n",
+        "plan.md": "---\naddresses: [security, dr, flaky, cost, rollback, oncall, status-page]\n"
+                   "---\n# Plan\n",
+    }, {"theme": {"name": "material", "font": False, "palette": [
+        {"scheme": "default", "toggle": {"icon": "material/weather-night", "name": "Dark"}},
+        {"scheme": "slate", "toggle": {"icon": "material/weather-sunny", "name": "Light"}},
+    ]}})
+    _git(root, "init", "-q")
+    statuses: dict[str, str] = {}
+    for day, change in _TREND_STEPS:
+        statuses.update(change)
+        (root / "docs" / "gaps.md").write_text(_gaps_page(statuses), encoding="utf-8")
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "-m", f"day {day}", day=day)
+    built = build_site(root)
+    built.expect_clean()
+
+    # the diff of the last commit, rendered as GitHub renders a comment: Python-Markdown tables
+    before = dict(statuses)
+    before.update({"cost": "in-progress", "rollback": "open", "dr": "in-progress",
+                   "oncall": "open"})
+    old = analyze([SourceFile("gaps.md", _gaps_page(before)),
+                   SourceFile("plan.md", "---\naddresses: [security, dr, flaky, cost, rollback, "
+                              "oncall]\n---\n# Plan\n")], Options())
+    added = "  - id: retention\n    title: Audit log retention\n    severity: high\n---\n# Gaps"
+    new = analyze([SourceFile("gaps.md", _gaps_page(statuses).replace("---\n# Gaps", added)),
+                   SourceFile("plan.md", (root / "docs/plan.md").read_text())], Options())
+    comment = diff.to_markdown(diff.compare(old, new), new, "origin/main",
+                               site_url="https://plans.example.org/")
+    body = markdown.markdown(comment, extensions=["tables"])
+    (tmp_path / "comment.html").write_text(
+        "<!doctype html><meta charset=utf-8><style>body{font:14px -apple-system,'Segoe UI',"
+        "Helvetica,Arial,sans-serif;color:#1f2328;max-width:760px;margin:24px;line-height:1.5}"
+        "table{border-collapse:collapse;margin:0 0 16px}th,td{border:1px solid #d1d9e0;"
+        "padding:6px 13px}tr:nth-child(2n){background:#f6f8fa}code{background:#eff1f3;"
+        "padding:.2em .4em;border-radius:6px;font-size:85%}a{color:#0969da;"
+        "text-decoration:none}h3,h4{margin:20px 0 12px}</style><div class=comment>"
+        + body + "</div>", encoding="utf-8")
+
+    errors: list[str] = []
+    handler = functools.partial(_QuietHandler, directory=str(built.site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(chromium), args=FLAGS)
+            try:
+                for width, suffix in ((1280, ""), (390, "-phone")):
+                    page = browser.new_page(viewport={"width": width, "height": 900})
+                    page.on("pageerror", lambda e: errors.append(str(e)))
+                    page.on("console",
+                            lambda m: errors.append(m.text) if m.type == "error" else None)
+                    page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+                    page.wait_for_load_state("networkidle")
+                    trend = page.locator(".gapcheck-trend")
+                    box = trend.locator("svg").bounding_box()
+                    assert box is not None and box["width"] > 300 and box["height"] > 100
+                    assert box["width"] <= width
+                    band = trend.locator("polygon.gapcheck-trend-open")
+                    fill = band.evaluate("e => getComputedStyle(e).fill")
+                    assert fill not in ("none", "rgb(0, 0, 0)"), "gapcheck.css not applied"
+                    for scheme in ("default", "slate"):
+                        page.evaluate("s => document.body.setAttribute('data-md-color-scheme',"
+                                      " s)", scheme)
+                        text = trend.locator("svg text").first.evaluate(
+                            "e => getComputedStyle(e).fill")
+                        body_colour = page.evaluate(
+                            "() => getComputedStyle(document.querySelector('.md-typeset'))"
+                            ".color")
+                        assert text == body_colour  # currentColor follows the palette
+                        name = "light" if scheme == "default" else "dark"
+                        trend.screenshot(path=str(shots / f"trend-{name}{suffix}.png"))
+                    page.close()
+                page = browser.new_page(viewport={"width": 820, "height": 600})
+                page.goto((tmp_path / "comment.html").as_uri())
+                assert page.locator("table").count() >= 2
+                page.locator(".comment").screenshot(path=str(shots / "diff-comment.png"))
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert errors == [], errors

@@ -48,15 +48,19 @@ def test_every_rule_has_a_section_with_both_examples():
 def _build(site, rule: str, files: dict[str, str]):
     config: dict[str, object] = {"theme": {"name": "mkdocs"}}
     docs: dict[str, str | bytes] = {}
+    beside: dict[str, str] = {}
     for path, text in files.items():
         if path == "mkdocs.yml":
             config.update(yaml.safe_load(text))
+            continue
+        if "/" not in path:  # a file beside mkdocs.yml: the reviews file
+            beside[path] = text
             continue
         assert path.startswith("docs/"), path
         # the bad-encoding example stands for a Latin-1 file: a fence can only show its text
         latin = rule == "bad-encoding"
         docs[path.removeprefix("docs/")] = text.encode("latin-1") if latin else text
-    return site(docs, config)
+    return site(docs, config, beside)
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
@@ -95,6 +99,6 @@ def test_every_front_matter_key_is_documented():
     front = (REFERENCE / "front-matter.md").read_text(encoding="utf-8")
     keys = ["gaps", "gap", "id", "title", "severity", "effort", "timing", "status", "owner",
             "due", "rationale", "section", "kind", "addresses", "date", "superseded_by",
-            "last_tested", "period", "start"]
+            "last_tested", "period", "start", "end"]
     for key in keys:
         assert f"`{key}`" in front, f"front-matter key {key} is not documented"
