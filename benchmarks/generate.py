@@ -9,7 +9,7 @@ few pages carry ``gapcheck:`` markers (matrix, grid, index, coverage). Every gap
 by an active page and every ADR, runbook and roadmap page addresses a gap, so the site builds
 clean with ``mkdocs build --strict``.
 
-Used by the benchmarks (``benchmarks/plugin.py``, ``benchmarks/cli.py``) and the soak tests::
+Used by the benchmarks (``benchmarks/run.py``) and the soak tests::
 
     from benchmarks.generate import generate
     config_file = generate(tmp_path, pages=1000, theme="material")
@@ -305,6 +305,14 @@ def _front_matter(page: _Page) -> str:
 NAVS = ("auto", "short", "full")
 
 
+def _today() -> dt.date:
+    """Today, or the day of ``SOURCE_DATE_EPOCH``: the date gapcheck checks the site against."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return dt.date.today()
+
+
 def _nav(site: list[_Page], mode: str) -> list[Any] | None:
     """No nav (MkDocs lists every page), every page, or the home, indexes and gap pages."""
     if mode == "auto":
@@ -351,9 +359,7 @@ def generate(
     if nav not in NAVS:
         raise ValueError(f"nav must be one of {', '.join(NAVS)}, got {nav!r}")
     if today is None:
-        from mkdocs_gapcheck.options import today as gapcheck_today
-
-        today = gapcheck_today()
+        today = _today()
     root = Path(root)
     site = _plan(pages, seed, today)
     paths = [p.path for p in site]

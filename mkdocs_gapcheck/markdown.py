@@ -10,16 +10,18 @@ import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import unquote
 
 from .model import GAP_STATUSES, INDEX_KINDS, Marker
 
 MARKER_RE = re.compile(r"<!--[ \t]*gapcheck:(?P<body>[^\n]*?)-->")
 _FENCE_RE = re.compile(r"^[ \t>]*(?P<fence>`{3,}|~{3,})(?P<rest>.*)$", re.MULTILINE)
+#: an inline code span: a run of backticks, text on one line, the same run again
 _INLINE_CODE_RE = re.compile(r"(?<!`)(`+)(?!`)(?:.+?)(?<!`)\1(?!`)")
-#: an inline link (not an image) and its target: [text](target "title")
+#: an inline link and its target: [text](target "title"); an image is one after a "!"
 _LINK_RE = re.compile(
-    r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
+    r"\[[^\]\\]*(?:\\.[^\]\\]*)*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+[\"'(][^)]*)?\s*\)"
 )
 _REFDEF_RE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?(?P<target>[^\s>]+)>?", re.MULTILINE)
 #: an ATX level-one heading; its title is the rest of the line less closing hashes
@@ -54,6 +56,8 @@ class Body:
 def _fenced_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of fenced code blocks (an unclosed fence runs to the end)."""
     ranges: list[tuple[int, int]] = []
+    if "```" not in text and "~~~" not in text:
+        return ranges
     fence: str | None = None
     opened = 0
     for match in _FENCE_RE.finditer(text):
@@ -69,26 +73,36 @@ def _fenced_ranges(text: str) -> list[tuple[int, int]]:
 
 
 class _CodeMap:
-    """Answers "is this offset inside code?" for fenced blocks and inline code spans."""
+    """Answers "is this offset inside code?" for fenced blocks and inline code spans, each
+    found once per page, when first asked."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.fenced = _fenced_ranges(text)
-        self.starts = [start for start, _ in self.fenced]
+
+    @cached_property
+    def fenced(self) -> tuple[list[int], list[int]]:
+        ranges = _fenced_ranges(self.text)
+        return [start for start, _ in ranges], [end for _, end in ranges]
+
+    @cached_property
+    def inline(self) -> tuple[list[int], list[int]]:
+        if "`" not in self.text:
+            return [], []
+        spans = [m.span() for m in _INLINE_CODE_RE.finditer(self.text)]
+        return [start for start, _ in spans], [end for _, end in spans]
 
     def in_fence(self, pos: int) -> bool:
-        index = bisect_right(self.starts, pos) - 1
-        return index >= 0 and pos < self.fenced[index][1]
+        return _inside(self.fenced, pos)
 
     def in_code(self, pos: int) -> bool:
-        if self.in_fence(pos):
-            return True
-        start = self.text.rfind("\n", 0, pos) + 1
-        end = self.text.find("\n", pos)
-        line = self.text[start : end if end >= 0 else len(self.text)]
-        return any(
-            m.start() <= pos - start < m.end() for m in _INLINE_CODE_RE.finditer(line)
-        )
+        return _inside(self.fenced, pos) or _inside(self.inline, pos)
+
+
+def _inside(ranges: tuple[list[int], list[int]], pos: int) -> bool:
+    """Whether ``pos`` is in one of the sorted, disjoint ranges (starts, ends)."""
+    starts, ends = ranges
+    index = bisect_right(starts, pos) - 1
+    return index >= 0 and pos < ends[index]
 
 
 def _first_h1(source: str, code: _CodeMap) -> str | None:
@@ -160,7 +174,7 @@ def scan(
     code = _CodeMap(source)
     if title:
         body.title = _first_h1(source, code)
-    for match in MARKER_RE.finditer(source):
+    for match in MARKER_RE.finditer(source) if "gapcheck:" in source else ():
         if code.in_code(match.start()):
             continue
         line = first_line + source.count("\n", 0, match.start())
@@ -172,10 +186,9 @@ def scan(
         if problem:
             body.problems.append((line, problem))
     if links:
-        for pattern in (_LINK_RE, _REFDEF_RE):
-            body.links.extend(
-                m["target"] for m in pattern.finditer(source) if not code.in_code(m.start())
-            )
+        inline = [m for m in _LINK_RE.finditer(source) if source[m.start() - 1 : m.start()] != "!"]
+        refs = list(_REFDEF_RE.finditer(source)) if "]:" in source else []
+        body.links.extend(m["target"] for m in inline + refs if not code.in_code(m.start()))
     return body
 
 
