@@ -40,7 +40,13 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 from . import frontmatter, render
-from .config import EXTENSION_ONLY_OPTIONS, ConfigError, docs_site, page_paths
+from .config import (
+    EXTENSION_ONLY_OPTIONS,
+    MARKDOWN_EXTENSIONS,
+    ConfigError,
+    docs_site,
+    page_paths,
+)
 from .core import analyze_paths, nav_paths
 from .markdown import parse_marker
 from .model import Finding, Model
@@ -85,6 +91,10 @@ class _Host:
     #: link pages by their Markdown source (``../adr/0001-x.md``), as an author would: Zensical
     #: resolves relative links in the HTML against the source file and rewrites them to URLs
     source_links: bool = False
+    #: an object that stays the same for one whole build and differs in the next: Zensical's
+    #: config (parsed again for every build, also under `zensical serve`); None if unknown.
+    #: Held, not just its id, so that a later build cannot get the same id.
+    build: object = field(default=None, compare=False)
 
 
 def _zensical(md: Markdown) -> tuple[str | None, dict[str, Any]] | None:
@@ -139,6 +149,7 @@ def _host(md: Markdown, extension: GapcheckExtension) -> _Host:
             draft_docs=config.get("draft_docs") or None,
             template_dirs=(os.path.join(root, custom),) if isinstance(custom, str) else (),
             source_links=True,
+            build=config,
         )
     docs = extension.getConfig("docs_dir")
     if isinstance(docs, os.PathLike):  # MkDocs' `!relative $config_dir/docs`
@@ -167,6 +178,8 @@ class _Site:
     by_text: dict[str, str | None] = field(default_factory=dict)  #: text hash -> path (None:
     #: two pages share the text)
     headings: dict[tuple[str, object], list[render.Heading]] = field(default_factory=dict)
+    #: the host's build this read was last found current for (see _Host.build)
+    build: object = None
 
 
 _SITES: dict[tuple[object, ...], _Site] = {}
@@ -180,23 +193,42 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _signature(docs_dir: str, paths: Sequence[str]) -> Signature:
-    """Each page's path, modification time and size: cheap to take, and any edit changes it."""
-    found = []
-    for path in paths:
+def _signature(docs_dir: str) -> Signature:
+    """Path, modification time and size of every Markdown file under ``docs_dir`` (excluded
+    ones too: a change there only costs a needless read). Cheap to take, and any edit, new
+    file or removal changes it."""
+    found: list[tuple[str, int, int]] = []
+    folders = [docs_dir]
+    while folders:
         try:
-            stat = os.stat(os.path.join(docs_dir, path))
-            found.append((path, stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            found.append((path, -1, -1))
-    return tuple(found)
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        folders.append(entry.path)
+                    elif entry.name.endswith(MARKDOWN_EXTENSIONS):
+                        stat = entry.stat()
+                        found.append((entry.path, stat.st_mtime_ns, stat.st_size))
+        except OSError:  # a folder that vanished or cannot be read: _load says so
+            continue
+    return tuple(sorted(found))
 
 
 def _site(host: _Host, options: Options, options_key: str) -> _Site:
-    """The site of ``host.docs_dir``, read again only if its pages changed since last time."""
+    """The site of ``host.docs_dir``, read again only if its pages changed since last time.
+
+    Under Zensical, each build has a config of its own: the pages of one build are checked
+    against the sources once, not once per page (a walk of docs_dir per page adds up)."""
     assert host.docs_dir is not None
     key = (host.docs_dir, options_key, host.use_directory_urls, host.nav, host.exclude_docs,
            host.draft_docs)
+    with _LOCK:
+        cached = _SITES.get(key)
+    if cached is not None and host.build is not None and cached.build is host.build:
+        return cached
+    signature = _signature(host.docs_dir)
+    if cached is not None and cached.signature == signature:
+        cached.build = host.build
+        return cached
     try:
         site = docs_site(host.docs_dir, nav=list(host.nav),
                          use_directory_urls=host.use_directory_urls,
@@ -204,12 +236,8 @@ def _site(host: _Host, options: Options, options_key: str) -> _Site:
         paths = page_paths(site)
     except ConfigError as exc:
         return _Site((), problem=str(exc))
-    signature = _signature(host.docs_dir, paths)
-    with _LOCK:
-        cached = _SITES.get(key)
-        if cached is not None and cached.signature == signature:
-            return cached
     loaded = _load(host, options, paths, signature)
+    loaded.build = host.build
     with _LOCK:
         _SITES.pop(key, None)
         _SITES[key] = loaded

@@ -469,3 +469,25 @@ def test_a_broken_zensical_toml_is_one_line(tmp_path: Path, text: str, message: 
     with pytest.raises(ConfigError) as caught:
         read_config(str(config))
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_one_zensical_build_walks_docs_dir_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zensical parses its config once per build: pages of one build are not checked against
+    the sources again; the next build (a new config) is."""
+    docs = write_docs(tmp_path, SITE)
+    walks: list[str] = []
+    real_signature = mdext._signature
+    monkeypatch.setattr(mdext, "_signature", lambda d: walks.append(d) or real_signature(d))
+    build: dict[str, Any] = {"root_dir": str(tmp_path), "docs_dir": "docs"}
+    page = {"path": "index.md"}
+    monkeypatch.setattr(mdext, "_zensical", lambda md: (page["path"], build))
+    for path, text in (("gaps.md", GAPS), ("index.md", HOME), ("decisions/0001-audit-log.md", ADR)):
+        page["path"] = path
+        soup = convert(tmp_path / "elsewhere", None, text)  # docs_dir from the host, not here
+        assert soup.select(".gapcheck"), path
+    assert walks == [str(docs)]
+    build = dict(build)  # the next build
+    convert(tmp_path / "elsewhere", None, HOME)
+    assert len(walks) == 2
