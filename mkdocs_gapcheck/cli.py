@@ -367,8 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     config_help = (
-        f"the MkDocs config file (default: the first of {', '.join(CONFIG_NAMES)} in the "
-        "current folder)"
+        "the MkDocs or Zensical config file (default: the first of "
+        f"{', '.join(CONFIG_NAMES)} in the current folder)"
     )
     check = commands.add_parser(
         "check",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +24,16 @@ from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 from .core import nav_paths
 
 #: Looked for in this order in the current folder when no ``-f`` is given.
-CONFIG_NAMES: tuple[str, ...] = ("mkdocs.yml", "mkdocs.yaml", "properdocs.yml")
+CONFIG_NAMES: tuple[str, ...] = ("mkdocs.yml", "mkdocs.yaml", "properdocs.yml", "zensical.toml")
 #: What MkDocs counts as a Markdown page (``mkdocs.utils.markdown_extensions``).
 MARKDOWN_EXTENSIONS: tuple[str, ...] = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
 #: The plugin's names under ``plugins`` (a leading ``/`` skips theme namespacing in MkDocs).
 PLUGIN_NAMES: tuple[str, ...] = ("gapcheck", "/gapcheck")
+#: Names of the Markdown extension under ``markdown_extensions`` (entry point, module path).
+EXTENSION_NAMES: tuple[str, ...] = ("gapcheck", "mkdocs_gapcheck.mdext")
+#: Options of the Markdown extension that only the extension reads (where it runs, not how
+#: gapcheck checks): left out when the CLI validates the extension's options.
+EXTENSION_ONLY_OPTIONS: tuple[str, ...] = ("docs_dir", "page", "use_directory_urls", "css")
 
 
 class ConfigError(Exception):
@@ -36,7 +42,7 @@ class ConfigError(Exception):
 
 @dataclass(slots=True)
 class SiteConfig:
-    """What gapcheck takes from mkdocs.yml."""
+    """What gapcheck takes from mkdocs.yml (or zensical.toml)."""
 
     config_file: str  #: absolute path of the config file
     config_dir: str  #: its folder: docs_dir and printed paths are relative to it
@@ -260,8 +266,36 @@ def _exclusions(exclude: list[str], drafts: list[str]) -> Callable[[str], bool]:
     return excluded
 
 
+def _extension_entry(extensions: Any, where: str) -> tuple[bool, dict[str, Any]]:
+    """Whether ``markdown_extensions`` (a list of names or one-key mappings, or a mapping)
+    names the gapcheck extension, and its options less the extension-only ones."""
+    items: list[tuple[Any, Any]] = []
+    if isinstance(extensions, dict):
+        items = list(extensions.items())
+    elif isinstance(extensions, list):
+        for item in extensions:
+            if isinstance(item, dict):
+                items.extend(item.items())
+            else:
+                items.append((item, {}))
+    for name, options in items:
+        if name in EXTENSION_NAMES:
+            if options is None:
+                return True, {}
+            if not isinstance(options, dict):
+                raise ConfigError(
+                    f"{where}: the gapcheck extension's options must be a mapping, got "
+                    f"{type(options).__name__}"
+                )
+            return True, {k: v for k, v in options.items() if k not in EXTENSION_ONLY_OPTIONS}
+    return False, {}
+
+
 def read_config(config_file: str) -> SiteConfig:
-    """Read ``config_file`` (absolute) as MkDocs would; raise :class:`ConfigError` if unusable."""
+    """Read ``config_file`` (absolute) as MkDocs, or Zensical for a ``.toml`` file, would;
+    raise :class:`ConfigError` if unusable."""
+    if config_file.endswith(".toml"):
+        return read_zensical_config(config_file)
     return config_from_data(load_yaml(config_file), config_file, _display(config_file))
 
 
@@ -269,8 +303,31 @@ def config_from_data(
     data: dict[str, Any], config_file: str, where: str,
     is_dir: Callable[[str], bool] = os.path.isdir,
 ) -> SiteConfig:
-    """The settings gapcheck takes from a loaded config; ``is_dir(docs_dir)`` says whether
+    """The settings gapcheck takes from a loaded mkdocs.yml; ``is_dir(docs_dir)`` says whether
     docs_dir exists (in the work tree, or at a git revision)."""
+    found, options = _plugin_entry(data.get("plugins"), where)
+    what = "plugin"
+    if not found:
+        # the lighter setup (and Zensical reading mkdocs.yml): the Markdown extension alone
+        found, options = _extension_entry(data.get("markdown_extensions"), where)
+        what = "extension"
+    enabled = options.get("enabled", True) is not False
+    notes: list[str] = []
+    if not found:
+        notes.append(
+            f"{where} has no gapcheck entry under plugins: checking with the default options "
+            "(add '- gapcheck' to plugins so that `mkdocs build` checks too)"
+        )
+    elif not enabled:
+        notes.append(f"{where} disables the gapcheck {what} (enabled: false); checking anyway")
+    return _site_config(config_file, data, options, found, enabled, notes, where, is_dir)
+
+
+def _site_config(config_file: str, data: dict[str, Any], options: dict[str, Any], found: bool,
+                 enabled: bool, notes: list[str], where: str,
+                 is_dir: Callable[[str], bool] = os.path.isdir) -> SiteConfig:
+    """The settings MkDocs and Zensical share (docs_dir, nav, use_directory_urls,
+    exclude_docs, draft_docs, site_url) from a config's data, with gapcheck's options."""
     config_dir = os.path.dirname(config_file)
     raw_docs = data.get("docs_dir")
     if raw_docs is None:
@@ -294,17 +351,6 @@ def config_from_data(
     exclude = _pattern_lines(data, "exclude_docs", where)
     drafts = _pattern_lines(data, "draft_docs", where)
     negated = any(line.lstrip().startswith("!") for line in exclude + drafts)
-
-    found, options = _plugin_entry(data.get("plugins"), where)
-    enabled = options.get("enabled", True) is not False
-    notes: list[str] = []
-    if not found:
-        notes.append(
-            f"{where} has no gapcheck entry under plugins: checking with the default options "
-            "(add '- gapcheck' to plugins so that `mkdocs build` checks too)"
-        )
-    elif not enabled:
-        notes.append(f"{where} disables the gapcheck plugin (enabled: false); checking anyway")
     return SiteConfig(
         config_file=config_file,
         config_dir=config_dir,
@@ -320,6 +366,68 @@ def config_from_data(
         notes=notes,
         site_url=data["site_url"] if isinstance(data.get("site_url"), str) else None,
     )
+
+
+def docs_site(docs_dir: str, *, nav: list[str] | None = None, use_directory_urls: bool = True,
+              exclude_docs: str | None = None, draft_docs: str | None = None) -> SiteConfig:
+    """A site known only by its docs folder (absolute) and the settings a host gives, as the
+    Markdown extension sees it; for :func:`page_paths`. Raises :class:`ConfigError`."""
+    data = {"exclude_docs": exclude_docs, "draft_docs": draft_docs}
+    exclude = _pattern_lines(data, "exclude_docs", docs_dir)
+    drafts = _pattern_lines(data, "draft_docs", docs_dir)
+    negated = any(line.lstrip().startswith("!") for line in exclude + drafts)
+    return SiteConfig(
+        config_file="", config_dir=os.path.dirname(docs_dir), docs_dir=docs_dir,
+        docs_prefix="", nav=list(nav or []), options={}, plugin_found=True, plugin_enabled=True,
+        use_directory_urls=use_directory_urls, exclude=_exclusions(exclude, drafts),
+        prune_dot_dirs=not negated,
+    )
+
+
+# --- zensical.toml -------------------------------------------------------------------------
+
+
+def load_toml(path: str) -> dict[str, Any]:
+    """A zensical.toml's settings: its ``[project]`` table (the whole file if it has none),
+    as Zensical reads it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    where = _display(path)
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: not valid TOML: it is not UTF-8 text") from None
+    project = data.get("project", data)
+    if not isinstance(project, dict):
+        raise ConfigError(f"{where}: [project] must be a table of settings")
+    return project
+
+
+def read_zensical_config(config_file: str) -> SiteConfig:
+    """Read a zensical.toml (absolute path): the ``[project]`` settings Zensical shares with
+    mkdocs.yml, and the gapcheck extension's options under ``markdown_extensions`` (table or
+    list form). Raise :class:`ConfigError` if unusable."""
+    where = _display(config_file)
+    data = load_toml(config_file)
+    found, options = _extension_entry(data.get("markdown_extensions"), where)
+    enabled = options.get("enabled", True) is not False
+    notes: list[str] = []
+    if not found:
+        notes.append(
+            f"{where} has no gapcheck under markdown_extensions: checking with the default "
+            "options (add [project.markdown_extensions.gapcheck] so that the site shows "
+            "the views)"
+        )
+    elif not enabled:
+        notes.append(f"{where} disables gapcheck (enabled = false); checking anyway")
+    return _site_config(config_file, data, options, found, enabled, notes, where)
 
 
 # --- the pages of docs_dir -----------------------------------------------------------------

@@ -407,13 +407,14 @@ def _heading_ends(content: str) -> dict[str, int]:
     return ends
 
 
-def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
-    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block): under
-    each gap's heading, and at the top (after the H1) the gaps the page addresses."""
+def backlink_blocks(view: View) -> tuple[str | None, dict[str, str]]:
+    """A page's backlinks blocks: the one for its top (the gaps it addresses, None if none)
+    and one per heading anchor (the pages addressing the gaps defined under that heading),
+    in the order the page defines those gaps. Where they go is the caller's: HTML offsets in
+    :func:`backlinks_at`, tree elements in the Markdown extension."""
     page = view.model.pages.get(view.page)
     if page is None:
-        return []
-    inserts: dict[int, list[str]] = {}
+        return None, {}
     grouped: dict[str, list[Gap]] = {}
     headings = view.headings(page.path)
     for gap in map(view.model.gap, page.gaps):
@@ -421,22 +422,31 @@ def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
             anchor = gap_anchor(gap, headings)
             if anchor is not None:
                 grouped.setdefault(anchor, []).append(gap)
-    ends = _heading_ends(content) if grouped else {}
-    for anchor, gaps in grouped.items():
-        if anchor in ends:
-            rows = [view.addressing(g) for g in gaps]
-            inserts.setdefault(ends[anchor], []).append(
-                view.render("backlinks", placement="section", rows=rows)
-            )
+    sections = {
+        anchor: view.render("backlinks", placement="section",
+                            rows=[view.addressing(g) for g in gaps])
+        for anchor, gaps in grouped.items()
+    }
     addressed = view.addressed(page)
-    if addressed:
+    top = view.render("backlinks", placement="page", rows=addressed) if addressed else None
+    return top, sections
+
+
+def backlinks_at(view: View, content: str) -> list[tuple[int, str]]:
+    """Where a page's backlinks blocks go in its HTML, in page order, as (offset, block): under
+    each gap's heading, and at the top (after the H1) the gaps the page addresses."""
+    top, sections = backlink_blocks(view)
+    inserts: dict[int, list[str]] = {}
+    ends = _heading_ends(content) if sections else {}
+    for anchor, block in sections.items():
+        if anchor in ends:
+            inserts.setdefault(ends[anchor], []).append(block)
+    if top is not None:
         end = 0
         if content.lstrip().startswith("<h1"):
             close = content.find("</h1>")
             end = close + len("</h1>") if close >= 0 else 0
-        inserts.setdefault(end, []).insert(
-            0, view.render("backlinks", placement="page", rows=addressed)
-        )
+        inserts.setdefault(end, []).insert(0, top)
     return [(at, block) for at in sorted(inserts) for block in inserts[at]]
 
 

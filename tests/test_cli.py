@@ -136,6 +136,8 @@ def test_fixture_sites_cover_the_rules() -> None:
 
 
 def test_config_names_are_looked_for_in_order(tmp_path: Path) -> None:
+    (tmp_path / "zensical.toml").write_text('[project]\nsite_name = "T"\n', encoding="utf-8")
+    assert find_config(None, str(tmp_path)) == str(tmp_path / "zensical.toml")
     project(tmp_path, name="properdocs.yml")
     assert find_config(None, str(tmp_path)) == str(tmp_path / "properdocs.yml")
     project(tmp_path, name="mkdocs.yaml")
@@ -152,7 +154,8 @@ def test_no_config_in_the_current_folder(tmp_path: Path, monkeypatch: pytest.Mon
     code, out, err = gapcheck(capsys, "check")
     assert code == 2 and out == ""
     assert err == (
-        "gapcheck: error: no mkdocs.yml, mkdocs.yaml or properdocs.yml in the current folder; "
+        "gapcheck: error: no mkdocs.yml, mkdocs.yaml, properdocs.yml or zensical.toml in the "
+        "current folder; "
         "pass the config file with -f\n"
     )
 

@@ -102,3 +102,14 @@ def test_every_front_matter_key_is_documented():
             "last_tested", "period", "start", "end"]
     for key in keys:
         assert f"`{key}`" in front, f"front-matter key {key} is not documented"
+
+
+def test_every_extension_option_is_documented():
+    from mkdocs_gapcheck.mdext import GapcheckExtension
+
+    extension = (REFERENCE / "extension.md").read_text(encoding="utf-8")
+    options = (REFERENCE / "options.md").read_text(encoding="utf-8")
+    for name in GapcheckExtension().config:
+        assert f"### `{name}`" in extension or f"`{name}`" in options, (
+            f"extension option {name} is not in docs/reference/extension.md"
+        )
