@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__, export
+from . import baseline as baselines
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
 from .model import Model
+from .options import Options
 from .schema import OptionsError, load_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -38,6 +40,7 @@ class Run:
 
     site: SiteConfig
     model: Model
+    options: Options
 
 
 def reader(site: SiteConfig) -> Callable[[str], bytes]:
@@ -55,8 +58,9 @@ def reader(site: SiteConfig) -> Callable[[str], bytes]:
     return read
 
 
-def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
-    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`."""
+def analyze_site(config_file: str | None, *, views: bool = True, baseline: bool = True) -> Run:
+    """Find and read the config, read every page, analyse them, hold back what the baseline
+    names (unless ``baseline`` is false). Raises :class:`UsageError`."""
     try:
         site = read_config(find_config(config_file))
     except ConfigError as exc:
@@ -70,9 +74,17 @@ def analyze_site(config_file: str | None, *, views: bool = True) -> Run:
         paths = page_paths(site)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    held = None
+    path = baselines.path_of(site.config_dir, options.baseline)
+    if baseline and path is not None and options.baseline is not None:
+        try:
+            held = baselines.load(path, options.baseline)
+        except baselines.BaselineError as exc:
+            raise UsageError(str(exc)) from None
     # links between pages and titles from headings feed only views and exports
-    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views)
-    return Run(site, model)
+    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views,
+                          baseline=held)
+    return Run(site, model, options)
 
 
 def repository_prefix(site: SiteConfig) -> str:
@@ -92,15 +104,15 @@ def repository_prefix(site: SiteConfig) -> str:
     return site.docs_prefix
 
 
-def _notes(site: SiteConfig, err: TextIO) -> None:
-    for note in site.notes:
+def _notes(run: Run, err: TextIO) -> None:
+    for note in [*run.site.notes, *run.model.notes]:
         print(f"gapcheck: note: {note}", file=err)
 
 
 def run_check(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck check``: print the findings in ``fmt``; the exit code says whether to fail."""
     run = analyze_site(config_file, views=fmt == "json")
-    _notes(run.site, err)
+    _notes(run, err)
     model = run.model
     if fmt == "json":
         out.write(export.to_check_json(model, run.site.docs_prefix))
@@ -118,11 +130,41 @@ def run_check(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> in
 def run_export(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck export``: the model as the site export has it (JSON) or its gaps as CSV."""
     run = analyze_site(config_file)
-    _notes(run.site, err)
+    _notes(run, err)
     if fmt == "csv":
         _write_exact(export.to_csv(run.model), out)
     else:
         out.write(export.to_json(run.model))
+    return EXIT_OK
+
+
+def run_baseline(config_file: str | None, out: TextIO, err: TextIO) -> int:
+    """``gapcheck baseline``: write every current warn and error finding to the baseline file,
+    so that the build and ``gapcheck check`` fail only on new ones."""
+    run = analyze_site(config_file, views=False, baseline=False)
+    name = run.options.baseline
+    path = baselines.path_of(run.site.config_dir, name)
+    if path is None or name is None:
+        raise UsageError(
+            f"{os.path.basename(run.site.config_file)} sets the gapcheck option baseline: false; "
+            "set it to a file name (default gapcheck-baseline.json) to use a baseline"
+        )
+    try:
+        before = baselines.load(path, name)
+    except baselines.BaselineError:
+        before = None  # a broken file is simply written again
+    keys = baselines.keys_to_hold(run.model.findings)
+    try:
+        baselines.write(path, keys)
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline {name}: {exc.strerror or exc}") from None
+    old = before.keys if before is not None else frozenset()
+    added, dropped = len(set(keys) - old), len(old - set(keys))
+    out.write(
+        f"gapcheck: wrote {name}: {len(keys)} finding{'s' if len(keys) != 1 else ''} held back "
+        f"({added} new, {dropped} dropped). Commit it; `gapcheck check` and "
+        "`mkdocs build --strict` now fail only on new findings.\n"
+    )
     return EXIT_OK
 
 
@@ -236,6 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     new.add_argument("dir", metavar="DIR", help="the folder to create the site in")
+
+    base = commands.add_parser(
+        "baseline",
+        help="hold back the current findings, so that only new ones fail",
+        description=(
+            "Write every current finding at warn or error level to the baseline file (option "
+            "baseline, default gapcheck-baseline.json beside the config file), each by its "
+            "rule, file and subject (the gap id or page it is about, not its line). The build "
+            "and gapcheck check then report those findings at info, marked [baselined], and "
+            "fail only on new ones. Entries no finding matches any more are dropped."
+        ),
+    )
+    base.add_argument("-f", "--config-file", metavar="FILE", help=config_help)
     return parser
 
 
@@ -258,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(args.config_file, args.format, out, err)
         if args.command == "new":
             return run_new(args.dir, out, err)
+        if args.command == "baseline":
+            return run_baseline(args.config_file, out, err)
         parser.print_help(err)
         return EXIT_ERROR
     except UsageError as exc:

@@ -16,6 +16,7 @@ from mkdocs.config.base import Config, ValidationError
 
 from .model import COVERAGE_KINDS, DEFAULT_KINDS, KINDS, LEVELS, RULES, Level
 from .options import (
+    DEFAULT_BASELINE,
     DEFAULT_EFFORTS,
     DEFAULT_EXPORT,
     DEFAULT_SEVERITIES,
@@ -52,6 +53,8 @@ class GapcheckConfig(Config):
     export = c.Type((str, bool), default=DEFAULT_EXPORT)
     stale_runbook_days = c.Type(int, default=DEFAULT_STALE_DAYS)
     rules = c.DictOfItems(_Level(LEVELS), default={})
+    #: the baseline file beside mkdocs.yml (see baseline.py); false: ignore any baseline
+    baseline = c.Type((str, bool), default=DEFAULT_BASELINE)
 
     def validate(self) -> tuple[Any, Any]:
         failed, warnings = super().validate()
@@ -90,6 +93,10 @@ class GapcheckConfig(Config):
         )):
             problems.append(("export", f"must be a path relative to site_dir, or false; got "
                              f"{export!r}"))
+        baseline = self.baseline
+        if baseline is True or (isinstance(baseline, str) and not baseline.strip()):
+            problems.append(("baseline", f"must be a file path (relative to the config file's "
+                             f"folder), or false; got {baseline!r}"))
         if self.stale_runbook_days < 0:
             problems.append(("stale_runbook_days", "must be a whole number of days >= 0"))
         return problems
@@ -108,6 +115,7 @@ class GapcheckConfig(Config):
             export=self.export.strip() if isinstance(self.export, str) else None,
             stale_runbook_days=self.stale_runbook_days,
             rules={k: cast(Level, v) for k, v in self.rules.items()},
+            baseline=self.baseline.strip() if isinstance(self.baseline, str) else None,
         )
 
 

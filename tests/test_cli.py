@@ -451,7 +451,7 @@ def test_clean_site_exits_0_in_every_format(tmp_path: Path,
     assert code == 0 and data["findings"] == []
     assert data["summary"] == {
         "docs_dir": "docs", "pages": 2, "gaps": 1,
-        "findings": {"error": 0, "warn": 0, "info": 0}, "failed": False,
+        "findings": {"error": 0, "warn": 0, "info": 0}, "baselined": 0, "failed": False,
     }
     code, out, _ = gapcheck(capsys, "check", "-f", config, "--format", "sarif")
     sarif = json.loads(out)
@@ -507,6 +507,7 @@ def test_json_format_with_findings(tmp_path: Path, capsys: pytest.CaptureFixture
         "rule": "orphan-page", "level": "error", "file": "adr/0001-x.md", "line": 2,
         "message": "adr page addresses no gap; add addresses: [gap-id] to its front matter, or "
         "kind: none if it is not a plan document",
+        "subject": "adr/0001-x.md", "baselined": False,
     }
     assert data["gaps"][0]["id"] == "security" and data["gaps"][0]["addressed_by"] == []
     assert data["summary"]["findings"] == {"error": 1, "warn": 1, "info": 0}
@@ -818,6 +819,7 @@ def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         f"adr/{n:04d}-x.md": "---\nstatus: accepted\n---\n# X\n" for n in range(3000)
     }
+    files["gaps.md"] = GAPS  # orphan-page needs a gap to address
     config = project(tmp_path, files=files)
     result = subprocess.run(
         f"{shlex.quote(sys.executable)} -m mkdocs_gapcheck check -f {shlex.quote(str(config))}"
