@@ -182,8 +182,6 @@ def _write_exact(text: str, out: TextIO) -> None:
 
 def run_new(target: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck new DIR``: copy the site template and say what to run next."""
-    from importlib.util import find_spec
-
     from .scaffold import ScaffoldError, create_site
 
     try:
@@ -194,13 +192,10 @@ def run_new(target: str, out: TextIO, err: TextIO) -> int:
     lines = [
         f"Created a knowledge site in {target} ({len(written)} files). Next:",
         f"  cd {shown}",
+        "  pip install 'mkdocs-gapcheck[material]'   # once: the site uses Material for MkDocs",
         "  mkdocs serve            # preview it at http://127.0.0.1:8000 while you write",
         "  mkdocs build --strict   # what CI runs: fails on a gap no page addresses",
     ]
-    if find_spec("material") is None:
-        lines.append(
-            "The site uses Material for MkDocs: pip install 'mkdocs-gapcheck[material]'"
-        )
     out.write("\n".join(lines) + "\n")
     return EXIT_OK
 
