@@ -359,7 +359,7 @@ def test_new_site_passes_its_own_strict_build_years_later(
         encoding="utf-8")
     assert "last_tested: 2030-05-" in drill and "| 2030-05-" in drill  # front matter and log
     assert "2026-" not in drill
-    code, out, err = check(capsys, target)
+    code, out, _ = check(capsys, target)
     assert (code, out) == (0, ""), out
     built = build_config(target / "mkdocs.yml", tmp_path / "out", strict=True)
     built.expect_clean()
