@@ -708,10 +708,10 @@ def test_new_copies_the_whole_template_but_not_its_build(tmp_path: Path,
     code, out, _ = gapcheck(capsys, "new", str(target))
     assert code == 0 and "  cd 'new site'" not in out and f"  cd '{target}'" in out
     copied = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
-    expected = sorted(
+    expected = sorted([Path(".gitignore"), *(
         p.relative_to(template) for p in template.rglob("*")
         if p.is_file() and p.parts[len(template.parts)] != "site"
-    )
+    )])
     assert copied == expected and Path("docs/.pages") in copied
 
 
