@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__, export
+from . import baseline as baselines
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
 from .model import Model
@@ -60,9 +61,12 @@ def reader(site: SiteConfig) -> Callable[[str], bytes]:
     return read
 
 
-def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool = True) -> Run:
-    """Find and read the config, read every page, analyse them. Raises :class:`UsageError`.
-    ``reviews=False`` leaves the reviews file unread (``gapcheck review`` rewrites it)."""
+def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool = True,
+                 baseline: bool = True) -> Run:
+    """Find and read the config, read every page, analyse them, hold back what the baseline
+    names. Raises :class:`UsageError`. ``reviews=False`` leaves the reviews file unread
+    (``gapcheck review`` rewrites it); ``baseline=False`` the baseline (``gapcheck baseline``
+    rewrites it)."""
     try:
         site = read_config(find_config(config_file))
     except ConfigError as exc:
@@ -81,9 +85,16 @@ def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool =
                               options.reviews) if reviews else None
     except ReviewsError as exc:
         raise UsageError(str(exc)) from None
+    held = None
+    path = baselines.path_of(site.config_dir, options.baseline)
+    if baseline and path is not None and options.baseline is not None:
+        try:
+            held = baselines.load(path, options.baseline)
+        except baselines.BaselineError as exc:
+            raise UsageError(str(exc)) from None
     # links between pages and titles from headings feed only views and exports
     model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views,
-                          reviews=stamps)
+                          reviews=stamps, baseline=held)
     return Run(site, model, options)
 
 
@@ -104,15 +115,15 @@ def repository_prefix(site: SiteConfig) -> str:
     return site.docs_prefix
 
 
-def _notes(site: SiteConfig, err: TextIO) -> None:
-    for note in site.notes:
+def _notes(run: Run, err: TextIO) -> None:
+    for note in [*run.site.notes, *run.model.notes]:
         print(f"gapcheck: note: {note}", file=err)
 
 
 def run_check(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck check``: print the findings in ``fmt``; the exit code says whether to fail."""
     run = analyze_site(config_file, views=fmt == "json")
-    _notes(run.site, err)
+    _notes(run, err)
     model = run.model
     if fmt == "json":
         out.write(export.to_check_json(model, run.site.docs_prefix))
@@ -130,11 +141,41 @@ def run_check(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> in
 def run_export(config_file: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck export``: the model as the site export has it (JSON) or its gaps as CSV."""
     run = analyze_site(config_file)
-    _notes(run.site, err)
+    _notes(run, err)
     if fmt == "csv":
         _write_exact(export.to_csv(run.model), out)
     else:
         out.write(export.to_json(run.model))
+    return EXIT_OK
+
+
+def run_baseline(config_file: str | None, out: TextIO, err: TextIO) -> int:
+    """``gapcheck baseline``: write every current warn and error finding to the baseline file,
+    so that the build and ``gapcheck check`` fail only on new ones."""
+    run = analyze_site(config_file, views=False, baseline=False)
+    name = run.options.baseline
+    path = baselines.path_of(run.site.config_dir, name)
+    if path is None or name is None:
+        raise UsageError(
+            f"{os.path.basename(run.site.config_file)} sets the gapcheck option baseline: false; "
+            "set it to a file name (default gapcheck-baseline.json) to use a baseline"
+        )
+    try:
+        before = baselines.load(path, name)
+    except baselines.BaselineError:
+        before = None  # a broken file is simply written again
+    keys = baselines.keys_to_hold(run.model.findings)
+    try:
+        baselines.write(path, keys)
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline {name}: {exc.strerror or exc}") from None
+    old = before.keys if before is not None else frozenset()
+    added, dropped = len(set(keys) - old), len(old - set(keys))
+    out.write(
+        f"gapcheck: wrote {name}: {len(keys)} finding{'s' if len(keys) != 1 else ''} held back "
+        f"({added} new, {dropped} dropped). Commit it; `gapcheck check` and "
+        "`mkdocs build --strict` now fail only on new findings.\n"
+    )
     return EXIT_OK
 
 
@@ -152,8 +193,6 @@ def _write_exact(text: str, out: TextIO) -> None:
 
 def run_new(target: str, out: TextIO, err: TextIO) -> int:
     """``gapcheck new DIR``: copy the site template and say what to run next."""
-    from importlib.util import find_spec
-
     from .scaffold import ScaffoldError, create_site
 
     try:
@@ -164,13 +203,10 @@ def run_new(target: str, out: TextIO, err: TextIO) -> int:
     lines = [
         f"Created a knowledge site in {target} ({len(written)} files). Next:",
         f"  cd {shown}",
+        "  pip install 'mkdocs-gapcheck[material]'   # once: the site uses Material for MkDocs",
         "  mkdocs serve            # preview it at http://127.0.0.1:8000 while you write",
         "  mkdocs build --strict   # what CI runs: fails on a gap no page addresses",
     ]
-    if find_spec("material") is None:
-        lines.append(
-            "The site uses Material for MkDocs: pip install 'mkdocs-gapcheck[material]'"
-        )
     out.write("\n".join(lines) + "\n")
     return EXIT_OK
 
@@ -425,6 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("dir", metavar="DIR", help="the folder to create the site in")
     _add_plans_over_time(commands, config_help)
+
+    base = commands.add_parser(
+        "baseline",
+        help="hold back the current findings, so that only new ones fail",
+        description=(
+            "Write every current finding at warn or error level to the baseline file (option "
+            "baseline, default gapcheck-baseline.json beside the config file), each by its "
+            "rule, file and subject (the gap id or page it is about, not its line). The build "
+            "and gapcheck check then report those findings at info, marked [baselined], and "
+            "fail only on new ones. Entries no finding matches any more are dropped."
+        ),
+    )
+    base.add_argument("-f", "--config-file", metavar="FILE", help=config_help)
     return parser
 
 
@@ -453,6 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_diff(args.config_file, args.base, args.format, out, err)
         if args.command == "history":
             return run_history(args.config_file, args.format, out, err)
+        if args.command == "baseline":
+            return run_baseline(args.config_file, out, err)
         parser.print_help(err)
         return EXIT_ERROR
     except UsageError as exc:

@@ -11,12 +11,13 @@ import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
+from . import baseline as baselines
 from . import frontmatter, markdown
 from .model import Finding, Gap, Model, Page
 from .options import Options, today
 from .parse import ParsedPage, folder_kind, parse_page
 from .reviews import Reviews, check_reviews
-from .rules import Problem, run_rules
+from .rules import Problem, no_gaps_note, run_rules
 from .sections import fingerprint_gaps
 
 
@@ -74,16 +75,18 @@ def analyze(
     on: dt.date | None = None,
     views: bool = True,
     reviews: Reviews | None = None,
+    baseline: baselines.Baseline | None = None,
 ) -> Model:
     """Build the model of a site from its Markdown sources.
 
     ``views=False`` skips what only the views and exports use and no rule needs: Markdown
     links between pages (the index's "linked from") and titles taken from a page's first
-    heading. A check that renders nothing can do without them.
+    heading. A check that renders nothing can do without them. ``baseline`` holds back the
+    findings it names (see :mod:`.baseline`).
     """
     contents = {s.path: s.content for s in sources}
     return analyze_paths(contents, contents.__getitem__, options, nav=nav, on=on, views=views,
-                         reviews=reviews)
+                         reviews=reviews, baseline=baseline)
 
 
 def analyze_paths(
@@ -95,6 +98,7 @@ def analyze_paths(
     on: dt.date | None = None,
     views: bool = True,
     reviews: Reviews | None = None,
+    baseline: baselines.Baseline | None = None,
 ) -> Model:
     """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
     raw or already decoded. Only the page being read is held in memory. Whatever ``read``
@@ -109,11 +113,11 @@ def analyze_paths(
         if source.encoding_error:
             problems.append(
                 (path, "bad-encoding", source.encoding_error_line,
-                 f"{source.encoding_error}; re-save the file as UTF-8")
+                 f"{source.encoding_error}; re-save the file as UTF-8", path)
             )
         fm = frontmatter.parse(source.text)
         if fm.error:
-            problems.append((path, "bad-front-matter", fm.error_line, fm.error))
+            problems.append((path, "bad-front-matter", fm.error_line, fm.error, path))
         page = parse_page(path, order, fm, options, folder_kind(path, options))
         body = markdown.scan(
             source.text, fm.body_offset, fm.body_line, options.severities, links=views,
@@ -129,9 +133,11 @@ def analyze_paths(
         if page.gaps:  # a gap's fingerprint covers its section's text on this page
             fingerprint_gaps(page.gaps, source.text[fm.body_offset :])
         if page.problems:
-            problems.extend((path, rule, line, msg) for rule, line, msg in page.problems)
+            problems.extend((path, rule, line, msg, subject)
+                            for rule, line, msg, subject in page.problems)
         if body.problems:
-            problems.extend((path, "unknown-marker", line, msg) for line, msg in body.problems)
+            problems.extend((path, "unknown-marker", line, msg, marker)
+                            for line, msg, marker in body.problems)
         parsed.append(page)
 
     pages: dict[str, Page] = {p.page.path: p.page for p in parsed}
@@ -146,11 +152,19 @@ def analyze_paths(
     gaps.sort(key=lambda g: matrix_key(g, options.severities, options.efforts))
 
     findings = [
-        Finding(rule=rule, level=options.level(rule), file=path, line=line, message=message)
-        for path, rule, line, message in problems
+        Finding(rule=rule, level=options.level(rule), file=path, line=line, message=message,
+                subject=subject)
+        for path, rule, line, message, subject in problems
         if options.level(rule) != "off"
     ]
+    if baseline is not None:
+        lines = {(g.page, g.id): g.line for g in gaps}
+        findings = baselines.apply(
+            findings, baseline, options.level("stale-baseline"),
+            lambda file, subject: lines.get((file, subject), 1),
+        )
     findings.sort(key=Finding.sort_key)
+    note = no_gaps_note(parsed, gaps)
     return Model(
         gaps=gaps,
         pages=pages,
@@ -158,4 +172,5 @@ def analyze_paths(
         severities=options.severities,
         efforts=options.efforts,
         today=day,
+        notes=[note] if note else [],
     )

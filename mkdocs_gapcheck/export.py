@@ -140,6 +140,9 @@ def summary_line(model: Model) -> str:
         f"{n['warn']} warning{'s' if n['warn'] != 1 else ''}" if n["warn"] else "",
         f"{n['info']} info" if n["info"] else "",
     ]
+    held = sum(f.baselined for f in model.findings)
+    if held:
+        parts[2] += f", {held} of them baselined"
     return (
         f"gapcheck: {total} finding{'s' if total != 1 else ''} "
         f"({', '.join(p for p in parts if p)}) in {where}"
@@ -156,7 +159,7 @@ def to_text(findings: Iterable[Finding], prefix: str = "") -> str:
     lines = []
     for f in findings:
         level = "" if f.level == "warn" else f"{f.level}: "
-        lines.append(f"{prefix}{f.file}:{f.line}: {level}{f.rule}: {f.message}")
+        lines.append(f"{prefix}{f.file}:{f.line}: {level}{f.rule}: {f.text}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -190,11 +193,18 @@ def to_github(findings: Iterable[Finding], prefix: str = "") -> str:
                 f"title={_github_property(f.rule)}",
             )
         )
-        lines.append(f"::{command} {props}::{_github_data(f.message)}")
+        lines.append(f"::{command} {props}::{_github_data(f.text)}")
     return "".join(line + "\n" for line in lines)
 
 
 _SARIF_LEVELS = {"error": "error", "warn": "warning", "info": "note"}
+#: The name of gapcheck's partial fingerprint in SARIF results.
+FINGERPRINT = "gapcheck/v1"
+
+
+def fingerprint(finding: Finding) -> str:
+    """``rule:file:subject``: the finding's baseline key, which line moves do not change."""
+    return ":".join(finding.key)
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
@@ -216,7 +226,7 @@ def sarif_data(model: Model, prefix: str = "") -> dict[str, Any]:
             "shortDescription": {"text": info.summary},
             "fullDescription": {"text": f"{info.summary} {info.help}"},
             "help": {"text": info.help, "markdown": info.help},
-            "defaultConfiguration": {"level": "warning"},
+            "defaultConfiguration": {"level": _SARIF_LEVELS.get(info.default, "none")},
             "properties": {"tags": ["documentation", "planning"]},
         }
         for info in RULES.values()
@@ -241,8 +251,12 @@ def sarif_data(model: Model, prefix: str = "") -> dict[str, Any]:
                         }
                     }
                 ],
+                # the baseline's key: code scanning follows a finding across edits by it
+                "partialFingerprints": {FINGERPRINT: fingerprint(f)},
             }
         )
+        if f.baselined:  # held back by the baseline file, outside the source
+            result["suppressions"] = [{"kind": "external"}]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
@@ -275,6 +289,7 @@ def check_data(model: Model, prefix: str = "") -> dict[str, Any]:
         "pages": len(model.pages),
         "gaps": len(model.gaps),
         "findings": counts(model.findings),
+        "baselined": sum(f.baselined for f in model.findings),
         "failed": model.failed,
     }
     return data

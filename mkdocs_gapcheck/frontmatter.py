@@ -79,6 +79,14 @@ class FrontMatter:
     body_line: int = 1  #: 1-based line where the body starts
     error: str | None = None
     error_line: int = 1
+    #: the front matter's text when it could not be read (``error`` set, no ``node``): enough
+    #: for :mod:`.parse` to tell a broken gap page and the ids it tried to define
+    unread: str | None = None
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the page has front matter that could not be read at all."""
+        return self.error is not None and self.node is None
 
     def line(self, *path: str | int) -> int:
         """The source line of the deepest key or item on ``path`` that exists.
@@ -166,12 +174,14 @@ def parse(text: str) -> FrontMatter:
                 error="front matter opened by '---' on line 1 is never closed: end it with a "
                 "line '---' (MkDocs will show it as page text)",
                 error_line=1,
+                unread=rest,
             )
         return FrontMatter()
     yaml_text = text[start : close[0]]
     body_offset = close[1] + 1 if close[1] < len(text) else close[1]
     body_line = text.count("\n", 0, body_offset) + 1
     fm = FrontMatter(present=True, body_offset=body_offset, body_line=body_line)
+    fm.unread = yaml_text  # cleared once the YAML reads as a mapping
     if "\t" in yaml_text:
         for number, content in enumerate(yaml_text.split("\n"), start=2):
             indent = content[: len(content) - len(content.lstrip(" \t"))]
@@ -190,13 +200,14 @@ def parse(text: str) -> FrontMatter:
         ):
             # e.g. a quote or a bracket never closed: the parser fails further on, the cause
             # is where the context (the quoted scalar, the [ or {) began
-            opened = {"while parsing a flow sequence": "'['", "while parsing a flow mapping": "'{'"}
+            opened = {"while parsing a flow sequence": "'['", "while parsing a flow mapping": "'{'",
+                      "while scanning a quoted scalar": "quote"}
             mark, reason = exc.context_mark, (
                 f"the {opened[exc.context]} opened on this line is never closed"
                 if exc.context in opened else f"{exc.context} that is never closed"
             )
         mark = mark or exc.context_mark
-        fm.error = f"not valid YAML: {brief(str(reason))}"
+        fm.error = f"not valid YAML: {brief(str(reason))}{_hint(str(reason))}"
         fm.error_line = (mark.line + 2) if mark is not None else 2
         return fm
     except yaml.reader.ReaderError as exc:  # a control character: a position, not a mark
@@ -224,6 +235,7 @@ def parse(text: str) -> FrontMatter:
         return fm
     fm.node = node
     fm.data = data
+    fm.unread = None
     repeated = _repeated_key(node) if isinstance(node, yaml.MappingNode) else None
     if repeated:
         line, first, key = repeated
@@ -233,6 +245,19 @@ def parse(text: str) -> FrontMatter:
         )
         fm.error_line = line
     return fm
+
+
+#: What usually causes PyYAML's terser complaints, for the message's second half.
+_HINTS: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed", "; quote a value that holds ': ', and check that this "
+     "line is indented like the keys beside it"),
+    ("did not find expected", "; this line is indented differently from the lines above it"),
+    ("could not find expected ':'", "; a key needs ': ' after it, or a value needs quotes"),
+)
+
+
+def _hint(reason: str) -> str:
+    return next((hint for start, hint in _HINTS if reason.startswith(start)), "")
 
 
 def brief(text: str, limit: int = 80) -> str:

@@ -50,7 +50,8 @@ class Body:
     markers: list[Marker] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  #: raw link targets, in order
     title: str | None = None
-    problems: list[tuple[int, str]] = field(default_factory=list)  #: (line, message)
+    #: (line, message, the marker as written: what the finding is about)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _fenced_ranges(text: str) -> list[tuple[int, int]]:
@@ -184,7 +185,7 @@ def scan(
                    end=offset + match.end(), valid=problem is None)
         )
         if problem:
-            body.problems.append((line, problem))
+            body.problems.append((line, problem, "gapcheck:" + " ".join(match["body"].split())))
     if links:
         inline = [m for m in _LINK_RE.finditer(source) if source[m.start() - 1 : m.start()] != "!"]
         refs = list(_REFDEF_RE.finditer(source)) if "]:" in source else []

@@ -60,6 +60,7 @@ class RuleInfo:
     id: str
     summary: str
     help: str
+    default: Level = "warn"  #: the level when the option ``rules`` does not name the rule
 
 
 #: Every rule, in the order the reference lists them. The first ten are the contract's.
@@ -151,6 +152,7 @@ RULES: dict[str, RuleInfo] = {
             "A page addresses a gap and has no review stamp for it (info by default).",
             "Run `gapcheck review PAGE` once the page has been read against the gap. Only "
             "active when a reviews file exists (option `reviews`).",
+            default="info",
         ),
         RuleInfo(
             "schedule-conflict",
@@ -169,6 +171,20 @@ RULES: dict[str, RuleInfo] = {
             "address it.",
             "Add the gap's id to that roadmap page's `addresses`, or correct the `timing`.",
         ),
+        # --- adoption: accepted risks that expire, and the baseline ---
+        RuleInfo(
+            "acceptance-expired",
+            "An accepted gap whose `accepted_until` date has passed.",
+            "Look at the risk again: accept it for longer (a new `accepted_until`), or set "
+            "`status: open` and address it. Until then the gap counts as open in the views.",
+        ),
+        RuleInfo(
+            "stale-baseline",
+            "A baseline entry that no finding matches any more.",
+            "The finding it held back is fixed. Run `gapcheck baseline` to drop the entry and "
+            "commit the smaller baseline file.",
+            default="info",
+        ),
     )
 }
 
@@ -184,13 +200,27 @@ class Finding:
     file: str  #: path under docs_dir, with forward slashes
     line: int  #: 1-based line of the Markdown source, front matter included
     message: str
+    #: what the finding is about: a gap id, or a page path (never a line), so that its
+    #: :attr:`key` survives edits that move lines; the baseline and SARIF fingerprints use it
+    subject: str = ""
+    baselined: bool = False  #: its key is in the baseline: reported at info, marked so
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(rule, file, subject): the finding's identity across edits."""
+        return (self.rule, self.file, self.subject)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.rule, self.message)
 
+    @property
+    def text(self) -> str:
+        """The message as people read it: a baselined finding says so."""
+        return self.message + (BASELINED_SUFFIX if self.baselined else "")
+
     def format(self, prefix: str = "") -> str:
         """``docs/gaps.md:14: uncovered-gap: ...``; ``prefix`` is docs_dir as the user sees it."""
-        return f"{prefix}{self.file}:{self.line}: {self.rule}: {self.message}"
+        return f"{prefix}{self.file}:{self.line}: {self.rule}: {self.text}"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -199,7 +229,13 @@ class Finding:
             "file": self.file,
             "line": self.line,
             "message": self.message,
+            "subject": self.subject,
+            "baselined": self.baselined,
         }
+
+
+#: Appended to a baselined finding's message wherever people read it.
+BASELINED_SUFFIX = " [baselined]"
 
 
 #: A gap's coverage state, decided once by the rules (see ``rules.coverage_state``):
@@ -237,11 +273,15 @@ class Gap:
     #: anchor of its heading in the Markdown source (``sections.gap_heading``), for links
     #: made without HTML (``gapcheck diff``); the views use the rendered page's headings
     anchor: str | None = None
+    accepted_until: dt.date | None = None  #: accepted gaps: the acceptance lapses after it
+    accepted_until_line: int | None = None
     addressed_by: list[str] = field(default_factory=list)  #: page paths, site order
     # decided by the rules, shown by the views
     state: str = "unaddressed"  #: one of GAP_STATES
     missing_kinds: list[str] = field(default_factory=list)  #: required kinds not covering it
     overdue: bool = False  #: past ``due`` and still open or in progress
+    #: accepted, but past ``accepted_until``: it counts as open again (state is its coverage)
+    acceptance_expired: bool = False
 
 
 @dataclass(slots=True)
@@ -311,6 +351,8 @@ class Model:
     severities: tuple[str, ...]
     efforts: tuple[str, ...]
     today: dt.date
+    #: things worth telling that are no finding about a file ("no gap is defined yet")
+    notes: list[str] = field(default_factory=list)
     by_id: dict[str, Gap] = field(init=False, repr=False, compare=False)
     #: gap id -> position in matrix order
     gaps_order: dict[str, int] = field(init=False, repr=False, compare=False)

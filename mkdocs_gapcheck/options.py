@@ -7,15 +7,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .model import DEFAULT_KINDS, Level
+from .model import DEFAULT_KINDS, RULES, Level
 
 DEFAULT_SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 DEFAULT_EFFORTS: tuple[str, ...] = ("low", "medium", "high")
 DEFAULT_EXPORT = "gapcheck.json"
 DEFAULT_STALE_DAYS = 180
 DEFAULT_REVIEWS = "gapcheck-reviews.json"
-#: Rules whose level is not ``warn`` unless the option ``rules`` says so.
-DEFAULT_LEVELS: dict[str, Level] = {"unreviewed-coverage": "info"}
+DEFAULT_BASELINE = "gapcheck-baseline.json"
 
 
 @dataclass(frozen=True)
@@ -33,9 +32,12 @@ class Options:
     rules: Mapping[str, Level] = field(default_factory=dict)
     #: the reviews file, relative to the config file's folder; None: reviews are ignored
     reviews: str | None = DEFAULT_REVIEWS
+    #: the baseline file, relative to the config file's folder (or absolute); None: no baseline
+    baseline: str | None = DEFAULT_BASELINE
 
     def level(self, rule: str) -> Level:
-        return self.rules.get(rule, DEFAULT_LEVELS.get(rule, "warn"))
+        info = RULES.get(rule)
+        return self.rules.get(rule, info.default if info is not None else "warn")
 
     def required_kinds(self, severity: str) -> tuple[str, ...]:
         return self.coverage.get(severity.lower(), ("any",))

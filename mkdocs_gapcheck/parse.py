@@ -23,8 +23,14 @@ _ADR_NUMBER_RE = re.compile(r"^(?:adr[-_ ]?)?(\d+)", re.IGNORECASE)
 _SUPERSEDED = r"(?i)^superseded(?:[ \t]+by[ \t]+(?P<target>\S.*))?$"
 _NOT_SUPERSEDED = frozenset(ADR_STATUSES) - {"superseded"}
 
-#: (rule, line, message) as the parser finds them; levels are applied later
-Problem = tuple[str, int, str]
+#: (rule, line, message, subject) as the parser finds them; levels are applied later. The
+#: subject is what the finding is about (a gap id, else the page path): see ``Finding.subject``
+Problem = tuple[str, int, str, str]
+#: In front matter that does not parse: a top-level gaps:/gap: key, and the ids it lists
+_GAPS_KEY_RE = re.compile(r"(?m)^gaps?[ \t]*:")
+_ID_LINE_RE = re.compile(
+    r"(?m)^[ \t]*(?:-[ \t]+)?id[ \t]*:[ \t]*['\"]?([A-Za-z0-9][A-Za-z0-9._-]*)"
+)
 
 
 @dataclass(slots=True)
@@ -37,6 +43,14 @@ class ParsedPage:
     superseded_ref: str | None = None
     superseded_line: int = 1
     problems: list[Problem] = field(default_factory=list)
+    #: ids of gaps defined here but left out of the model: invalid gaps, and the ids a gap
+    #: page whose front matter does not parse seems to define. References to them are not
+    #: judged (their own finding says what is wrong): one mistake, one finding.
+    unjudged: list[str] = field(default_factory=list)
+    #: front matter that could not be read at all (its finding is bad-front-matter)
+    unreadable: bool = False
+    #: the unreadable front matter seems to define gaps (a top-level gaps: or gap: key)
+    broken_gap_page: bool = False
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -103,17 +117,18 @@ def _parse_gap(
     if not isinstance(raw, dict):
         problems.append(
             ("invalid-gap", line, f"{where} is {describe(raw)}; write a mapping with id, title "
-             "and severity")
+             "and severity", path)
         )
         return None
     ok = True
+    gid = raw.get("id")
+    subject = gid if isinstance(gid, str) and ID_RE.match(gid) else path
 
     def bad(field_name: str, message: str) -> None:
         nonlocal ok
         ok = False
-        problems.append(("invalid-gap", fm.line(*key, field_name), message))
+        problems.append(("invalid-gap", fm.line(*key, field_name), message, subject))
 
-    gid = raw.get("id")
     label = where
     if gid is None:
         bad("id", f"{where} has no 'id'; add one, e.g. id: security")
@@ -167,6 +182,12 @@ def _parse_gap(
         due = as_date(raw["due"])
         if due is None:
             bad("due", f"{label}: due {describe(raw['due'])} is not a date; write YYYY-MM-DD")
+    accepted_until = None
+    if raw.get("accepted_until") is not None:
+        accepted_until = as_date(raw["accepted_until"])
+        if accepted_until is None:
+            bad("accepted_until", f"{label}: accepted_until {describe(raw['accepted_until'])} "
+                "is not a date; write YYYY-MM-DD")
     texts: dict[str, str | None] = {}
     for name in ("timing", "owner", "rationale", "section"):
         value = raw.get(name)
@@ -181,6 +202,8 @@ def _parse_gap(
     if not ok or not isinstance(gid, str) or severity is None:
         return None
     return Gap(
+        accepted_until=accepted_until,
+        accepted_until_line=fm.line(*key, "accepted_until") if accepted_until else None,
         id=gid,
         title=str(title).strip(),
         severity=severity,
@@ -200,7 +223,7 @@ def _parse_gap(
 
 
 def _check_date(
-    data: dict[str, Any], name: str, fm: FrontMatter, problems: list[Problem]
+    data: dict[str, Any], name: str, fm: FrontMatter, problems: list[Problem], path: str
 ) -> dt.date | None:
     if data.get(name) is None:
         return None
@@ -208,9 +231,25 @@ def _check_date(
     if value is None:
         problems.append(
             ("invalid-page", fm.line(name), f"{name} {describe(data[name])} is not a date; "
-             "write YYYY-MM-DD")
+             "write YYYY-MM-DD", path)
         )
     return value
+
+
+def _unjudged(parsed: ParsedPage, raw: Any) -> None:
+    """Remember the id of a gap that was defined but is invalid (its finding says why)."""
+    gid = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(gid, str) and ID_RE.match(gid):
+        parsed.unjudged.append(gid)
+
+
+def _salvage(parsed: ParsedPage, text: str) -> None:
+    """What front matter that does not parse seems to hold: whether it defines gaps, and the
+    ids it lists. Only used to keep quiet about references to those ids."""
+    parsed.unreadable = True
+    if _GAPS_KEY_RE.search(text):
+        parsed.broken_gap_page = True
+        parsed.unjudged.extend(_ID_LINE_RE.findall(text))
 
 
 _PAGE_CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
@@ -231,6 +270,8 @@ def parse_page(
     data = fm.data
     page = Page(path=path, order=order, line=fm.line(), body_offset=fm.body_offset)
     parsed = ParsedPage(page)
+    if fm.unreadable:
+        _salvage(parsed, fm.unread or "")
     if not data:  # most pages of a site: nothing to read, the folder gives the kind
         page.kind = kind
         if kind == "adr":
@@ -242,7 +283,7 @@ def parse_page(
         if data.get(name) is not None and not ok(data[name]):
             problems.append(
                 ("invalid-page", fm.line(name), f"{name} is {describe(data[name])}; it must be "
-                 f"{what}")
+                 f"{what}", path)
             )
     if _text(data.get("title")):
         page.title = _text(data["title"])
@@ -256,7 +297,7 @@ def parse_page(
         else:
             problems.append(
                 ("invalid-page", fm.line("kind"), f"kind {describe(raw_kind)} is not one of: "
-                 f"{', '.join(KINDS)}, none")
+                 f"{', '.join(KINDS)}, none", path)
             )
 
     # gaps: a list under `gaps`, or one mapping under `gap`
@@ -271,19 +312,23 @@ def parse_page(
         if not isinstance(raw_gaps, list):
             problems.append(
                 ("invalid-gap", fm.line("gaps"), f"'gaps' is {describe(raw_gaps)}; write a list "
-                 "of gaps, each starting with '- id:'")
+                 "of gaps, each starting with '- id:'", path)
             )
             raw_gaps = []
         for index, raw in enumerate(raw_gaps):
             gap = _parse_gap(raw, fm, path, ("gaps", index), options, problems)
             if gap:
                 parsed.gaps.append(gap)
+            else:
+                _unjudged(parsed, raw)
     if "gap" in data:
         defines = True
         gap = _parse_gap(data["gap"], fm, path, ("gap",), options, problems)
         if gap:
             gap.line = fm.line("gap")
             parsed.gaps.append(gap)
+        else:
+            _unjudged(parsed, data["gap"])
     if defines:
         kind = "gaps"
     page.kind = kind
@@ -296,7 +341,7 @@ def parse_page(
         if not isinstance(items, list):
             problems.append(
                 ("invalid-page", fm.line("addresses"), f"addresses is {describe(raw_addr)}; "
-                 "write a gap id or a list of gap ids, e.g. addresses: [security]")
+                 "write a gap id or a list of gap ids, e.g. addresses: [security]", path)
             )
             items = []
         for index, item in enumerate(items):
@@ -309,7 +354,8 @@ def parse_page(
                     page.addresses_lines.append(line)
             else:
                 problems.append(
-                    ("invalid-page", line, f"addresses item {describe(item)} is not a gap id")
+                    ("invalid-page", line, f"addresses item {describe(item)} is not a gap id",
+                     path)
                 )
         if page.addresses and page.kind is None:
             page.kind = "plan"
@@ -320,19 +366,19 @@ def parse_page(
     if "period" in data:
         page.period = _text(data["period"])
     if "date" in data:
-        page.date = _check_date(data, "date", fm, problems)
+        page.date = _check_date(data, "date", fm, problems, path)
     if "start" in data:
-        page.start = _check_date(data, "start", fm, problems)
+        page.start = _check_date(data, "start", fm, problems, path)
     if "end" in data:
-        page.end = _check_date(data, "end", fm, problems)
+        page.end = _check_date(data, "end", fm, problems, path)
         page.end_line = fm.line("end")
         if page.end is not None and page.start is not None and page.end < page.start:
             problems.append(
                 ("invalid-page", page.end_line, f"end {page.end.isoformat()} is before start "
-                 f"{page.start.isoformat()}; end is the last day of the period")
+                 f"{page.start.isoformat()}; end is the last day of the period", path)
             )
     if "last_tested" in data:
-        page.last_tested = _check_date(data, "last_tested", fm, problems)
+        page.last_tested = _check_date(data, "last_tested", fm, problems, path)
         page.last_tested_line = fm.line("last_tested")
     if page.kind == "adr":
         page.number = adr_number(path)
@@ -352,7 +398,7 @@ def parse_page(
             if status is None:
                 problems.append(
                     ("invalid-page", fm.line("status"), f"ADR status {describe(raw_status)} is "
-                     f"not one of: {', '.join(ADR_STATUSES)}")
+                     f"not one of: {', '.join(ADR_STATUSES)}", path)
                 )
             page.status = status
     raw_sup = data.get("superseded_by")
@@ -361,7 +407,7 @@ def parse_page(
         if ref is None:
             problems.append(
                 ("invalid-page", fm.line("superseded_by"), f"superseded_by is "
-                 f"{describe(raw_sup)}; give the newer ADR's file name without .md")
+                 f"{describe(raw_sup)}; give the newer ADR's file name without .md", path)
             )
         else:
             parsed.superseded_ref = ref

@@ -26,6 +26,7 @@ from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 from mkdocs.utils.templates import TemplateContext
 
+from . import baseline as baselines
 from . import export, markdown, render
 from .core import analyze_paths, nav_paths
 from .frontmatter import Source, decode
@@ -64,6 +65,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.options = Options()
         self.model: Model | None = None
         self.docs_prefix = ""
+        self.baseline_path: str | None = None
         self.templates = render.template_env()
         self._reset()
 
@@ -95,6 +97,7 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.docs_prefix = "" if prefix == "." else prefix.rstrip("/") + "/"
         self.config_dir, self.docs_dir = root, config.docs_dir
         self.exclude_docs = config.exclude_docs
+        self.baseline_path = baselines.path_of(root, self.options.baseline)
         return None
 
     # Last, so that pages other plugins add or change in on_files are read too.
@@ -121,14 +124,32 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         except ReviewsError as exc:
             raise PluginError(f"gapcheck: {exc}") from None
         self.model = analyze_paths(pages, read, self.options, nav=nav_paths(config.nav),
-                                   reviews=reviews)
+                                   reviews=reviews, baseline=self._baseline())
         self._report(self.model)
         if files.get_file_from_path(CSS_URI) is None:  # a docs file of that name overrides it
             css = str(_ASSETS / "gapcheck.css")
             files.append(File.generated(config, CSS_URI, abs_src_path=css))
         return None
 
+    def _baseline(self) -> baselines.Baseline | None:
+        """The baseline file's findings to hold back, read afresh for every build."""
+        if self.baseline_path is None or self.options.baseline is None:
+            return None
+        try:
+            return baselines.load(self.baseline_path, self.options.baseline)
+        except baselines.BaselineError as exc:
+            raise PluginError(f"gapcheck: {exc}") from None
+
+    # Any time: only adds the baseline file to what `mkdocs serve` watches.
+    @event_priority(0)
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.config.enabled and self.baseline_path and os.path.isfile(self.baseline_path):
+            server.watch(self.baseline_path)
+        return server
+
     def _report(self, model: Model) -> None:
+        for note in model.notes:
+            log.info(f"gapcheck: {note}")
         errors = 0
         for finding in model.findings:
             if finding.level == "error":

@@ -108,14 +108,26 @@ class GridRow:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A count of gaps and its share of the row's gaps, in percent rounded down (so that
+    100 % means all of them); None when the row has no gaps."""
+
+    count: int
+    percent: int | None
+
+
 @dataclass(slots=True)
 class CoverageRow:
+    """One severity (or the total): where its gaps stand. Addressed, unaddressed and accepted
+    split the gaps; resolved (the progress) is counted across them."""
+
     severity: Severity | None  #: None on the total row
     gaps: int
-    addressed: int
-    not_addressed: int
-    accepted: int
-    percent: int | None  #: addressed of gaps minus accepted, rounded down; None if none count
+    addressed: Share  #: state covered: the coverage the option asks for is there
+    unaddressed: Share  #: any other state but accepted (none, partial, inactive, optional)
+    accepted: Share  #: risk accepted, and the acceptance has not expired
+    resolved: Share  #: status resolved: the work is done
 
 
 @dataclass(slots=True)
@@ -164,7 +176,7 @@ class View:
             gap,
             self.severity(gap.severity),
             href or self.href(gap.page, gap_anchor(gap, self.headings(gap.page))),
-            gap.state in FLAGGED_STATES,
+            gap.state in FLAGGED_STATES or gap.acceptance_expired,
             [KIND_INFO[k].label for k in gap.missing_kinds],
         )
 
@@ -306,11 +318,12 @@ def render_grid(view: View, filters: Filters) -> str:
 
 
 def render_coverage(view: View, filters: Filters) -> str:
-    """Gaps per severity: how many are addressed, how many are not, and what share is.
+    """Gaps per severity: addressed, unaddressed, accepted, and resolved (the progress).
 
-    *Addressed* counts gaps whose state is ``covered``; *accepted* gaps are counted apart and
-    left out of the share, so that 100 % means nothing is left. Every other gap is *not
-    addressed*, whatever the reason (none, partial or inactive coverage, none required).
+    *Addressed* counts gaps whose state is ``covered``; *accepted* gaps are counted apart,
+    never as addressed; every other gap is *unaddressed*, whatever the reason (none, partial
+    or inactive coverage, none required). *Resolved* counts the gaps whose status says the
+    work is done, so that "all addressed" is never read as "all done".
     """
     gaps = select_gaps(view, filters)
     shown = _severities(view, filters)
@@ -325,12 +338,16 @@ def render_coverage(view: View, filters: Filters) -> str:
 
 
 def _coverage_row(severity: Severity | None, gaps: Sequence[Gap]) -> CoverageRow:
+    total = len(gaps)
+
+    def share(count: int) -> Share:
+        return Share(count, count * 100 // total if total else None)
+
     addressed = sum(g.state == "covered" for g in gaps)
     accepted = sum(g.state == "accepted" for g in gaps)
-    countable = len(gaps) - accepted
     return CoverageRow(
-        severity, len(gaps), addressed, countable - addressed, accepted,
-        addressed * 100 // countable if countable else None,
+        severity, total, share(addressed), share(total - addressed - accepted),
+        share(accepted), share(sum(g.status == "resolved" for g in gaps)),
     )
 
 

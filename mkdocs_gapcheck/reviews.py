@@ -94,8 +94,8 @@ def stamp(reviews: Reviews, pages: Iterable[Page], by_id: Mapping[str, Gap]) -> 
     return count
 
 
-#: (file, rule, line, message), as ``rules.Problem``
-Problem = tuple[str, str, int, str]
+#: (file, rule, line, message, subject), as ``rules.Problem``; the subject is the gap id
+Problem = tuple[str, str, int, str, str]
 
 
 def check_reviews(pages: Iterable[Page], by_id: Mapping[str, Gap], reviews: Reviews | None,
@@ -117,13 +117,13 @@ def check_reviews(pages: Iterable[Page], by_id: Mapping[str, Gap], reviews: Revi
                 problems.append(
                     (page.path, "unreviewed-coverage", line,
                      f"addresses {name} but has no review stamp for it; once the page has "
-                     f"been read against the gap, run: gapcheck review {page.path}")
+                     f"been read against the gap, run: gapcheck review {page.path}", gid)
                 )
             elif recorded != gap.fingerprint:
                 problems.append(
                     (page.path, "suspect-coverage", line,
                      f"addresses {name}, whose definition at {gap.page}:{gap.line} changed "
                      f"since this page was reviewed; reread the page against it, then run: "
-                     f"gapcheck review {page.path}")
+                     f"gapcheck review {page.path}", gid)
                 )
     return problems

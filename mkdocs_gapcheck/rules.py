@@ -17,8 +17,9 @@ from .model import KIND_INFO, Gap, Page
 from .options import Options
 from .parse import ParsedPage
 
-#: (file, rule, line, message); the level comes from the options
-Problem = tuple[str, str, int, str]
+#: (file, rule, line, message, subject); the level comes from the options. The subject is
+#: what the finding is about, a gap id or a page path, never a line (see ``Finding.subject``)
+Problem = tuple[str, str, int, str, str]
 
 
 def _closest(word: str, choices: dict[str, str]) -> str | None:
@@ -42,7 +43,7 @@ def _dedupe_gaps(gaps: list[Gap], problems: list[Problem]) -> list[Gap]:
         problems.append(
             (gap.page, "duplicate-gap", gap.line,
              f"gap '{gap.id}' is already defined{same} at {seen.page}:{seen.line}; "
-             "gap ids are unique across the site: rename or remove one of the two")
+             "gap ids are unique across the site: rename or remove one of the two", gap.id)
         )
     return kept
 
@@ -52,6 +53,11 @@ def _link_addresses(
 ) -> None:
     by_id = {g.id: g for g in gaps}
     lowered = {g.id.lower(): g.id for g in gaps}
+    # ids defined but left out of the model (invalid gaps, gap pages that do not parse): their
+    # own finding says what is wrong, so references to them are not judged. A broken gap page
+    # whose ids cannot be told leaves no reference judgeable.
+    unjudged = {gid.lower() for p in parsed for gid in p.unjudged}
+    blind = any(p.broken_gap_page and not p.unjudged for p in parsed)
     for p in parsed:
         page = p.page
         for gid, line in zip(page.addresses, page.addresses_lines, strict=True):
@@ -59,12 +65,14 @@ def _link_addresses(
             if gap is not None:
                 gap.addressed_by.append(page.path)
                 continue
+            if blind or gid.lower() in unjudged:
+                continue
             hint = _closest(gid, lowered)
             problems.append(
                 (page.path, "unknown-gap", line,
                  f"addresses '{brief(gid)}', but no page defines a gap with that id"
                  + (f"; did you mean '{hint}'?" if hint else
-                    "; define it in a gaps: list or fix the id"))
+                    "; define it in a gaps: list or fix the id"), gid)
             )
 
 
@@ -103,7 +111,7 @@ def _link_supersession(
                 (p.page.path, "unknown-page", p.superseded_line,
                  f"superseded_by '{brief(ref)}' names no ADR page of this site"
                  + (f"; did you mean '{hint}'?" if hint else
-                    "; give the newer ADR's file name without .md"))
+                    "; give the newer ADR's file name without .md"), p.page.path)
             )
             continue
         p.page.superseded_by = target
@@ -126,7 +134,7 @@ def _link_supersession(
         problems.append(
             (first, "invalid-page", line,
              f"superseded_by goes round in a cycle ({' -> '.join([*cycle, path])}); "
-             "the newest ADR of a chain must not be superseded")
+             "the newest ADR of a chain must not be superseded", first)
         )
 
 
@@ -138,8 +146,10 @@ def _link_pages(parsed: list[ParsedPage], pages: dict[str, Page]) -> None:
 
 
 def coverage_state(gap: Gap, pages: dict[str, Page], options: Options) -> tuple[str, list[str]]:
-    """A gap's coverage state (see ``model.GAP_STATES``) and the required kinds it lacks."""
-    if gap.status == "accepted":
+    """A gap's coverage state (see ``model.GAP_STATES``) and the required kinds it lacks.
+
+    An accepted gap whose acceptance has expired counts as open again: its real coverage."""
+    if gap.status == "accepted" and not gap.acceptance_expired:
         return "accepted", []
     required = options.required_kinds(gap.severity)
     if not gap.addressed_by:
@@ -153,24 +163,31 @@ def coverage_state(gap: Gap, pages: dict[str, Page], options: Options) -> tuple[
 
 
 def _check_coverage(
-    gaps: list[Gap], pages: dict[str, Page], options: Options, problems: list[Problem]
+    gaps: list[Gap], pages: dict[str, Page], options: Options, day: dt.date,
+    problems: list[Problem],
 ) -> None:
     for gap in gaps:
+        gap.acceptance_expired = (
+            gap.status == "accepted" and gap.accepted_until is not None
+            and gap.accepted_until < day
+        )
         gap.state, gap.missing_kinds = coverage_state(gap, pages, options)
         name = f"{gap.severity} gap '{gap.id}' ({brief(gap.title)})"
         required = options.required_kinds(gap.severity)
+        if gap.acceptance_expired:
+            continue  # acceptance-expired is its one finding, whatever its coverage
         if gap.state == "unaddressed":
             problems.append(
                 (gap.page, "uncovered-gap", gap.line,
                  f"{name} is addressed by no page; add '{gap.id}' to the addresses of a page "
-                 "that remediates it, or set status: accepted with a rationale")
+                 "that remediates it, or set status: accepted with a rationale", gap.id)
             )
         elif gap.state == "inactive":
             inactive = ", ".join(f"{p} ({pages[p].status})" for p in gap.addressed_by)
             problems.append(
                 (gap.page, "inactive-coverage", gap.line,
                  f"{name} is addressed only by inactive ADRs: {inactive}; address it from the "
-                 "ADR that replaced them or from another active page")
+                 "ADR that replaced them or from another active page", gap.id)
             )
         elif gap.state == "partial":
             active = [pages[p] for p in gap.addressed_by if pages[p].active]
@@ -178,21 +195,26 @@ def _check_coverage(
                 (gap.page, "uncovered-gap", gap.line,
                  f"{name} needs a page of kind {' and '.join(gap.missing_kinds)} (coverage for "
                  f"{gap.severity}: {', '.join(required)}); it is addressed only by "
-                 f"{', '.join(p.path + ' (' + p.coverage_kind + ')' for p in active)}")
+                 f"{', '.join(p.path + ' (' + p.coverage_kind + ')' for p in active)}", gap.id)
             )
 
 
 def _check_pages(
-    parsed: list[ParsedPage], options: Options, day: dt.date, problems: list[Problem]
+    parsed: list[ParsedPage], options: Options, day: dt.date, any_gaps: bool,
+    problems: list[Problem],
 ) -> None:
+    """Orphans (only once a gap exists to address) and runbook drills. A page whose front
+    matter does not parse has its own finding and is not judged on what it could not say."""
     for p in parsed:
         page = p.page
+        if p.unreadable:
+            continue
         kind = KIND_INFO.get(page.kind or "")
-        if kind is not None and kind.needs_gaps and not page.addresses:
+        if any_gaps and kind is not None and kind.needs_gaps and not page.addresses:
             problems.append(
                 (page.path, "orphan-page", page.line,
                  f"{page.kind} page addresses no gap; add addresses: [gap-id] to its front "
-                 "matter, or kind: none if it is not a plan document")
+                 "matter, or kind: none if it is not a plan document", page.path)
             )
         if page.kind != "runbook":
             continue
@@ -200,7 +222,8 @@ def _check_pages(
             if page.last_tested_line is None:
                 problems.append(
                     (page.path, "stale-runbook", page.line,
-                     "runbook has no last_tested date; drill it and add last_tested: YYYY-MM-DD")
+                     "runbook has no last_tested date; drill it and add last_tested: YYYY-MM-DD",
+                     page.path)
                 )
             continue
         age = (day - page.last_tested).days
@@ -210,7 +233,7 @@ def _check_pages(
                 (page.path, "stale-runbook", page.last_tested_line or page.line,
                  f"runbook last tested {page.last_tested.isoformat()}, {age} days ago (more than "
                  f"stale_runbook_days: {options.stale_runbook_days}); drill it and update "
-                 "last_tested")
+                 "last_tested", page.path)
             )
 
 
@@ -223,7 +246,8 @@ def _check_due(gaps: list[Gap], day: dt.date, problems: list[Problem]) -> None:
             problems.append(
                 (gap.page, "overdue-gap", gap.line,
                  f"gap '{gap.id}' was due {gap.due.isoformat()} ({(day - gap.due).days} days "
-                 f"ago) and is still {gap.status}; resolve it, move due, or accept the risk")
+                 f"ago) and is still {gap.status}; resolve it, move due, or accept the risk",
+                 gap.id)
             )
 
 
@@ -254,7 +278,7 @@ def _check_schedule(
                  f"gap '{gap.id}' is due {gap.due.isoformat()}, but the earliest roadmap page "
                  f"that addresses it, {first.path}, starts {first.start.isoformat()} "
                  f"({(first.start - gap.due).days} days later); address it from an earlier "
-                 "roadmap page, or move start or due")
+                 "roadmap page, or move start or due", gap.id)
             )
     for page in roadmaps:
         if page.end is None or page.end >= day:
@@ -267,7 +291,8 @@ def _check_schedule(
                 (page.path, "slipped-roadmap", page.end_line or page.line,
                  f"roadmap period {period}ended {page.end.isoformat()} "
                  f"({(day - page.end).days} days ago), but gaps it addresses are still open: "
-                 f"{listed}; resolve them, move them to a later roadmap page, or set a new end")
+                 f"{listed}; resolve them, move them to a later roadmap page, or set a new end",
+                 page.path)
             )
     _check_timing(gaps, roadmaps, problems)
 
@@ -308,8 +333,43 @@ def _check_timing(gaps: list[Gap], roadmaps: list[Page], problems: list[Problem]
                 (gap.page, "timing-mismatch", gap.timing_line or gap.line,
                  f"gap '{gap.id}' is timed '{brief(gap.timing)}', which names the roadmap "
                  f"period '{brief(labels[key])}', but {where} does not address it; add "
-                 f"'{gap.id}' to its addresses, or correct the timing")
+                 f"'{gap.id}' to its addresses, or correct the timing", gap.id)
             )
+
+
+def _check_acceptance(gaps: list[Gap], day: dt.date, problems: list[Problem]) -> None:
+    """Accepted risks are looked at again: past ``accepted_until`` the gap counts as open
+    (its state is its real coverage) and this is its one finding."""
+    for gap in gaps:
+        if not gap.acceptance_expired or gap.accepted_until is None:
+            continue
+        coverage = {
+            "covered": "it is addressed", "optional": "no coverage is required for it",
+            "unaddressed": "no page addresses it",
+        }.get(gap.state, "its coverage is incomplete")
+        problems.append(
+            (gap.page, "acceptance-expired", gap.accepted_until_line or gap.line,
+             f"accepted gap '{gap.id}' ({brief(gap.title)}): its acceptance ran until "
+             f"{gap.accepted_until.isoformat()} ({(day - gap.accepted_until).days} days ago), "
+             f"so it counts as open again and {coverage}; look at the risk again: accept it "
+             "for longer (a new accepted_until) or set status: open and address it", gap.id)
+        )
+
+
+def no_gaps_note(parsed: list[ParsedPage], gaps: list[Gap]) -> str | None:
+    """The note for a site that defines no gap at all (then no page is an orphan), or None.
+    Invalid gaps and gap pages that do not parse have findings of their own: no note then."""
+    if gaps or any(p.unjudged or p.broken_gap_page for p in parsed):
+        return None
+    waiting = sum(
+        1 for p in parsed
+        if p.page.kind in KIND_INFO and KIND_INFO[p.page.kind].needs_gaps
+    )
+    return (
+        "no page defines a gap yet, so no page is checked for addressing one"
+        + (f" ({waiting} ADR, runbook and roadmap pages wait for one)" if waiting else "")
+        + "; add a gap page (gaps: in its front matter) to start"
+    )
 
 
 def run_rules(
@@ -325,8 +385,9 @@ def run_rules(
     _link_addresses(parsed, gaps, problems)
     _link_supersession(parsed, pages, problems)
     _link_pages(parsed, pages)
-    _check_coverage(gaps, pages, options, problems)
-    _check_pages(parsed, options, day, problems)
+    _check_coverage(gaps, pages, options, day, problems)
+    _check_pages(parsed, options, day, bool(gaps), problems)
     _check_due(gaps, day, problems)
     _check_schedule(gaps, pages, day, problems)
+    _check_acceptance(gaps, day, problems)
     return problems

@@ -16,6 +16,7 @@ from mkdocs.config.base import Config, ValidationError
 
 from .model import COVERAGE_KINDS, DEFAULT_KINDS, KINDS, LEVELS, RULES, Level
 from .options import (
+    DEFAULT_BASELINE,
     DEFAULT_EFFORTS,
     DEFAULT_EXPORT,
     DEFAULT_REVIEWS,
@@ -54,6 +55,8 @@ class GapcheckConfig(Config):
     stale_runbook_days = c.Type(int, default=DEFAULT_STALE_DAYS)
     rules = c.DictOfItems(_Level(LEVELS), default={})
     reviews = c.Type((str, bool), default=DEFAULT_REVIEWS)
+    #: the baseline file beside mkdocs.yml (see baseline.py); false: ignore any baseline
+    baseline = c.Type((str, bool), default=DEFAULT_BASELINE)
 
     def validate(self) -> tuple[Any, Any]:
         failed, warnings = super().validate()
@@ -96,6 +99,10 @@ class GapcheckConfig(Config):
         if reviews is True or (isinstance(reviews, str) and not reviews.strip()):
             problems.append(("reviews", f"must be a file path beside the config file, or "
                              f"false; got {reviews!r}"))
+        baseline = self.baseline
+        if baseline is True or (isinstance(baseline, str) and not baseline.strip()):
+            problems.append(("baseline", f"must be a file path (relative to the config file's "
+                             f"folder), or false; got {baseline!r}"))
         if self.stale_runbook_days < 0:
             problems.append(("stale_runbook_days", "must be a whole number of days >= 0"))
         return problems
@@ -115,6 +122,7 @@ class GapcheckConfig(Config):
             stale_runbook_days=self.stale_runbook_days,
             rules={k: cast(Level, v) for k, v in self.rules.items()},
             reviews=self.reviews.strip() if isinstance(self.reviews, str) else None,
+            baseline=self.baseline.strip() if isinstance(self.baseline, str) else None,
         )
 
 

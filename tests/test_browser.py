@@ -2,7 +2,8 @@
 
 Runs Debian's chromium (/usr/bin/chromium) through Playwright's Python package; nothing is
 downloaded. Without chromium the test is skipped, except under CI, where it must run.
-Screenshots of the home and matrix pages go to $GAPCHECK_SCREENSHOTS (default /tmp).
+Screenshots of the home page (coverage and progress, what is left) and of the matrix, at
+desktop and at phone width (390 px), go to $GAPCHECK_SCREENSHOTS (default /tmp).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ FLAGS = [
 TEMPLATE = Path(__file__).resolve().parent.parent / "site-template"
 # The template's dates (drills, due dates) are written for this day; pin it so that the
 # build stays free of stale-runbook and overdue-gap warnings whenever the test runs.
-TEMPLATE_DAY_EPOCH = "1795219200"  # 2026-11-21
+TEMPLATE_DAY_EPOCH = "1795219200"  # 2026-11-21, scaffold.TEMPLATE_DAY
+PHONE = {"width": 390, "height": 844}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -101,6 +103,14 @@ def test_matrix_in_a_browser(chromium: Path, served_template: str) -> None:
             assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), "gapcheck.css not applied"
             matrix.scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "gapcheck-browser-matrix.png"))
+
+            # the coverage view on its own, for the closing note's screenshot
+            page.goto(served_template)
+            page.wait_for_load_state("networkidle")
+            page.locator(".gapcheck-coverage").screenshot(
+                path=str(shots / "gapcheck-browser-coverage.png"))
+            page.goto(urljoin(served_template, "plan/gaps/"))
+            page.wait_for_load_state("networkidle")
 
             link = matrix.locator("tbody tr").first.locator(".gapcheck-addressed a").first
             title = link.inner_text().strip()
@@ -254,3 +264,54 @@ def test_trend_chart_and_diff_comment_in_a_browser(chromium: Path, tmp_path: Pat
         server.server_close()
         thread.join()
     assert errors == [], errors
+
+
+def test_matrix_and_coverage_on_a_phone(chromium: Path, served_template: str) -> None:
+    """At 390 px every column of the matrix is on screen: "Addressed by" above all."""
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("GAPCHECK_SCREENSHOTS", "/tmp"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=FLAGS)
+        try:
+            page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                    has_touch=True)
+            page.goto(urljoin(served_template, "plan/gaps/"))
+            page.wait_for_load_state("networkidle")
+            matrix = page.locator(".gapcheck-matrix")
+            matrix.scroll_into_view_if_needed()
+            cells = matrix.locator("td")
+            assert cells.count() >= 60
+            for box in cells.evaluate_all(
+                "cs => cs.map(c => { const r = c.getBoundingClientRect();"
+                " return [c.dataset.label, r.left, r.right, c.scrollWidth, c.clientWidth]; })"
+            ):
+                label, left, right, scroll_width, client_width = box
+                assert left >= 0 and right <= PHONE["width"], box
+                assert scroll_width <= client_width + 1, box  # nothing cut off inside
+            addressed = matrix.locator("td.gapcheck-addressed")
+            assert addressed.count() >= 10
+            for i in range(addressed.count()):
+                box = addressed.nth(i).bounding_box()
+                assert box is not None and box["x"] >= 0
+                assert box["x"] + box["width"] <= PHONE["width"], (i, box)
+                assert addressed.nth(i).is_visible()
+            # the labels come from the cells: a reader sees which line is which
+            label = addressed.first.evaluate(
+                "c => getComputedStyle(c, '::before').content")
+            assert label == '"Addressed by"'
+            page.screenshot(path=str(shots / "gapcheck-browser-matrix-phone.png"))
+            first = matrix.locator("tbody tr").first
+            first.screenshot(path=str(shots / "gapcheck-browser-matrix-phone-row.png"))
+
+            page.goto(served_template)
+            page.wait_for_load_state("networkidle")
+            coverage = page.locator(".gapcheck-coverage")
+            coverage.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "gapcheck-browser-home-phone.png"), full_page=True)
+            for box in coverage.locator("td, th").evaluate_all(
+                "cs => cs.map(c => c.getBoundingClientRect().right)"
+            ):
+                assert box <= PHONE["width"], box
+        finally:
+            browser.close()

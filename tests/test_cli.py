@@ -454,7 +454,7 @@ def test_clean_site_exits_0_in_every_format(tmp_path: Path,
     assert code == 0 and data["findings"] == []
     assert data["summary"] == {
         "docs_dir": "docs", "pages": 2, "gaps": 1,
-        "findings": {"error": 0, "warn": 0, "info": 0}, "failed": False,
+        "findings": {"error": 0, "warn": 0, "info": 0}, "baselined": 0, "failed": False,
     }
     code, out, _ = gapcheck(capsys, "check", "-f", config, "--format", "sarif")
     sarif = json.loads(out)
@@ -510,6 +510,7 @@ def test_json_format_with_findings(tmp_path: Path, capsys: pytest.CaptureFixture
         "rule": "orphan-page", "level": "error", "file": "adr/0001-x.md", "line": 2,
         "message": "adr page addresses no gap; add addresses: [gap-id] to its front matter, or "
         "kind: none if it is not a plan document",
+        "subject": "adr/0001-x.md", "baselined": False,
     }
     assert data["gaps"][0]["id"] == "security" and data["gaps"][0]["addressed_by"] == []
     assert data["summary"]["findings"] == {"error": 1, "warn": 1, "info": 0}
@@ -710,10 +711,10 @@ def test_new_copies_the_whole_template_but_not_its_build(tmp_path: Path,
     code, out, _ = gapcheck(capsys, "new", str(target))
     assert code == 0 and "  cd 'new site'" not in out and f"  cd '{target}'" in out
     copied = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
-    expected = sorted(
+    expected = sorted([Path(".gitignore"), *(
         p.relative_to(template) for p in template.rglob("*")
         if p.is_file() and p.parts[len(template.parts)] != "site"
-    )
+    )])
     assert copied == expected and Path("docs/.pages") in copied
 
 
@@ -821,6 +822,7 @@ def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         f"adr/{n:04d}-x.md": "---\nstatus: accepted\n---\n# X\n" for n in range(3000)
     }
+    files["gaps.md"] = GAPS  # orphan-page needs a gap to address
     config = project(tmp_path, files=files)
     result = subprocess.run(
         f"{shlex.quote(sys.executable)} -m mkdocs_gapcheck check -f {shlex.quote(str(config))}"

@@ -175,6 +175,8 @@ def plugin_findings(built: BuiltSite) -> list[tuple[Key, str]]:
     for record in built.records:
         if not record.name.endswith("plugins.gapcheck") or record.levelno < logging.INFO:
             continue
+        if record.getMessage().startswith("gapcheck: "):  # a note about the site, no finding
+            continue
         match = FINDING_RE.match(record.getMessage())
         assert match, f"not a finding: {record.getMessage()[:300]!r}"
         found.append(((match["rule"], match["file"], int(match["line"])), match["message"]))

@@ -84,7 +84,7 @@ def test_check_json_adds_a_summary() -> None:
     data = export.check_data(sample(), "docs/")
     assert data["summary"] == {
         "docs_dir": "docs", "pages": 5, "gaps": 3,
-        "findings": {"error": 0, "warn": 2, "info": 0}, "failed": True,
+        "findings": {"error": 0, "warn": 2, "info": 0}, "baselined": 0, "failed": True,
     }
     assert export.check_data(sample(), "")["summary"]["docs_dir"] == "."
     assert json.loads(export.to_check_json(sample())) == export.check_data(sample())

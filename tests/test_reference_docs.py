@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import build_site, write_site
 
 from mkdocs_gapcheck.markdown import MARKER_NAMES
 from mkdocs_gapcheck.model import RULES
@@ -45,10 +46,10 @@ def test_every_rule_has_a_section_with_both_examples():
         assert examples["clean"], f"{rule}: no Does-not-trigger example"
 
 
-def _build(site, rule: str, files: dict[str, str]):
+def _build(tmp_path, rule: str, files: dict[str, str]):
     config: dict[str, object] = {"theme": {"name": "mkdocs"}}
     docs: dict[str, str | bytes] = {}
-    beside: dict[str, str] = {}
+    beside: dict[str, str] = {}  # files beside mkdocs.yml (the baseline, the reviews file)
     for path, text in files.items():
         if path == "mkdocs.yml":
             config.update(yaml.safe_load(text))
@@ -60,12 +61,15 @@ def _build(site, rule: str, files: dict[str, str]):
         # the bad-encoding example stands for a Latin-1 file: a fence can only show its text
         latin = rule == "bad-encoding"
         docs[path.removeprefix("docs/")] = text.encode("latin-1") if latin else text
-    return site(docs, config, beside)
+    root = write_site(tmp_path / "site", docs, config)
+    for name, text in beside.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return build_site(root)
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_triggers_example_raises_its_rule(site, rule):
-    built = _build(site, rule, EXAMPLES[rule]["triggers"])
+def test_triggers_example_raises_its_rule(tmp_path, rule):
+    built = _build(tmp_path, rule, EXAMPLES[rule]["triggers"])
     built.checked = True
     findings = built.messages()
     assert any(f": {rule}: " in f for f in findings), findings
@@ -75,9 +79,9 @@ def test_triggers_example_raises_its_rule(site, rule):
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
-def test_does_not_trigger_example_is_clean(site, rule):
+def test_does_not_trigger_example_is_clean(tmp_path, rule):
     # the rule name is not passed: the clean bad-encoding example is UTF-8 as written
-    built = _build(site, "", EXAMPLES[rule]["clean"])
+    built = _build(tmp_path, "", EXAMPLES[rule]["clean"])
     built.expect_clean()
 
 
@@ -99,7 +103,7 @@ def test_every_front_matter_key_is_documented():
     front = (REFERENCE / "front-matter.md").read_text(encoding="utf-8")
     keys = ["gaps", "gap", "id", "title", "severity", "effort", "timing", "status", "owner",
             "due", "rationale", "section", "kind", "addresses", "date", "superseded_by",
-            "last_tested", "period", "start", "end"]
+            "last_tested", "period", "start", "end", "accepted_until"]
     for key in keys:
         assert f"`{key}`" in front, f"front-matter key {key} is not documented"
 

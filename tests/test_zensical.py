@@ -292,7 +292,7 @@ permalink = true
 stale_runbook_days = 90
 """
 #: a theme override of one view, as under MkDocs
-COVERAGE_OVERRIDE = '<p class="team-coverage">{{ total.addressed }} of {{ total.gaps }}</p>'
+COVERAGE_OVERRIDE = '<p class="team-coverage">{{ total.addressed.count }} of {{ total.gaps }}</p>'
 
 
 
