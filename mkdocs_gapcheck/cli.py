@@ -239,7 +239,7 @@ def run_review(config_file: str | None, pages: Sequence[str], out: TextIO, err: 
     from .reviews import ReviewsError, dump_reviews, load_reviews, stamp
 
     run = analyze_site(config_file, reviews=False)
-    _notes(run.site, err)
+    _notes(run, err)
     if run.options.reviews is None:
         raise UsageError("reviews: false in the config turns reviews off; remove it to review")
     path = reviews_path(run.site.config_dir, run.options.reviews)
@@ -275,7 +275,7 @@ def run_diff(config_file: str | None, base: str, fmt: str, out: TextIO, err: Tex
     from .reviews import parse_reviews
 
     run = analyze_site(config_file)
-    _notes(run.site, err)
+    _notes(run, err)
     try:
         repo = repo_of(run.site.config_dir)
         commit = resolve(repo, base)
