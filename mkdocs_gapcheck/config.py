@@ -20,6 +20,7 @@ import yaml
 from mkdocs.exceptions import ConfigurationError
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
+from . import siteplugins
 from .core import nav_paths
 
 #: Looked for in this order in the current folder when no ``-f`` is given.
@@ -50,6 +51,8 @@ class SiteConfig:
     exclude: Callable[[str], bool]  #: src_uri -> excluded from the build (exclude/draft_docs)
     prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
     notes: list[str] = field(default_factory=list)  #: things worth telling the user
+    #: other plugins that change which pages the build has (i18n, mkdocs-exclude, blog...)
+    plugins: siteplugins.Plugins = field(default_factory=siteplugins.Plugins)
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -269,6 +272,7 @@ def read_config(config_file: str) -> SiteConfig:
         exclude=_exclusions(exclude, drafts),
         prune_dot_dirs=not negated,
         notes=notes,
+        plugins=siteplugins.read(data),
     )
 
 
