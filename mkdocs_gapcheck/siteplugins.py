@@ -220,11 +220,10 @@ def language_pages(i18n: I18n, paths: Iterable[str], language: str) -> list[str]
     else (with fallback_to_default) the default language's page."""
     own: dict[str, str] = {}
     fallback: dict[str, str] = {}
-    order: list[str] = []
+    order: dict[str, None] = {}  # each page once, where it first appears
     for path in paths:
         locale, norm = _locale(i18n, path)
-        if norm not in own and norm not in fallback:
-            order.append(norm)
+        order.setdefault(norm)
         if locale == language:
             own.setdefault(norm, path)
         elif locale == i18n.default and i18n.fallback:
