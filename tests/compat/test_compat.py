@@ -286,6 +286,18 @@ def make_project(root: Path, variant: Variant, order: str) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def _restore_clean_directory() -> Any:
+    """mkdocs-static-i18n replaces mkdocs.utils.clean_directory while it builds the other
+    languages and puts it back after; a --strict abort in between skips that, and every later
+    build in this process would keep the files of the one before."""
+    from mkdocs import utils
+
+    original = utils.clean_directory
+    yield
+    utils.clean_directory = original
+
+
 def gapcheck_check(config_file: Path) -> tuple[int, str, str]:
     from mkdocs_gapcheck.cli import main
 
