@@ -9,6 +9,8 @@ error level, 2 it could not run (the reason is one line on stderr).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import os
 import shlex
 import sys
@@ -17,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__, export
+from . import __version__, export, siteplugins
 from . import baseline as baselines
 from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_paths, read_config
 from .core import analyze_paths
-from .model import Model
+from .frontmatter import decode
+from .model import Finding, Model
 from .options import Options
 from .reviews import ReviewsError, load_reviews, reviews_path
 from .schema import OptionsError, load_options
@@ -92,10 +95,53 @@ def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool =
             held = baselines.load(path, options.baseline)
         except baselines.BaselineError as exc:
             raise UsageError(str(exc)) from None
-    # links between pages and titles from headings feed only views and exports
-    model = analyze_paths(paths, reader(site), options, nav=site.nav, views=views,
-                          reviews=stamps, baseline=held)
-    return Run(site, model, options)
+    read = reader(site)
+    paths = _built_pages(site, paths, read)
+    i18n = site.plugins.i18n
+    if i18n is None:
+        # links between pages and titles from headings feed only views and exports
+        model = analyze_paths(paths, read, options, nav=site.nav, views=views, reviews=stamps,
+                              baseline=held)
+        return Run(site, model, options)
+    # mkdocs-static-i18n builds one site per language: check each, and say a finding that
+    # several languages share (a page of the default language shown untranslated) once
+    models = [
+        analyze_paths(siteplugins.language_pages(i18n, paths, language), read, options,
+                      nav=site.nav, views=views, reviews=stamps, baseline=held)
+        for language in i18n.build
+    ]
+    said: set[tuple[str, int, str, str]] = set()
+    findings: list[Finding] = []
+    for model in models:
+        for finding in model.findings:
+            key = (finding.file, finding.line, finding.rule, finding.message)
+            if key not in said:
+                said.add(key)
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    site.notes.append(
+        f"mkdocs-static-i18n: checked each language as it is built ({', '.join(i18n.build)}); "
+        f"gaps, pages and exports are the default language's ('{i18n.default}')"
+    )
+    return Run(site, dataclasses.replace(models[0], findings=findings), options)
+
+
+def _built_pages(site: SiteConfig, paths: list[str], read: Callable[[str], bytes]) -> list[str]:
+    """Of the pages in docs_dir, the ones the build has once the other plugins of mkdocs.yml
+    ran: mkdocs-exclude's patterns and the Material blog's drafts leave pages out."""
+    plugins = site.plugins
+    paths = [p for p in paths if not plugins.excluded(p)]
+    if plugins.blogs:
+        now = dt.datetime.now(dt.timezone.utc)
+
+        def draft(path: str) -> bool:
+            posts = [b for b in plugins.blogs if siteplugins.is_post(b, path)]
+            text = decode(read(path)).text if posts else ""
+            return any(siteplugins.is_draft(blog, text, now) for blog in posts)
+
+        paths = [p for p in paths if not draft(p)]
+    site.notes.extend(plugins.blind)
+    return paths
 
 
 def repository_prefix(site: SiteConfig) -> str:

@@ -21,6 +21,7 @@ import yaml
 from mkdocs.exceptions import ConfigurationError
 from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
+from . import siteplugins
 from .core import nav_paths
 
 #: Looked for in this order in the current folder when no ``-f`` is given.
@@ -57,6 +58,8 @@ class SiteConfig:
     prune_dot_dirs: bool  #: whether walking may skip dot folders and templates/ outright
     notes: list[str] = field(default_factory=list)  #: things worth telling the user
     site_url: str | None = None  #: for links in ``gapcheck diff``'s Markdown
+    #: other plugins that change which pages the build has (i18n, mkdocs-exclude, blog...)
+    plugins: siteplugins.Plugins = field(default_factory=siteplugins.Plugins)
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -365,6 +368,7 @@ def _site_config(config_file: str, data: dict[str, Any], options: dict[str, Any]
         prune_dot_dirs=not negated,
         notes=notes,
         site_url=data["site_url"] if isinstance(data.get("site_url"), str) else None,
+        plugins=siteplugins.read(data),
     )
 
 

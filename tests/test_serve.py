@@ -7,6 +7,7 @@ waits until the served matrix shows it and the terminal names the new gap's file
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -89,10 +90,11 @@ def wait_for(what: str, check: Callable[[], bool], log: Path) -> None:
     pytest.fail(f"waited {WAIT:.0f} s for {what}; server log:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
-    """A running ``mkdocs serve`` on a copy of the site: (root, base URL, log file)."""
-    root = write_site(tmp_path / "project", FILES, {"plugins": ["search", "gapcheck"]})
+@contextlib.contextmanager
+def serving(tmp_path: Path, files: dict[str, str], *args: str
+            ) -> Iterator[tuple[Path, str, Path]]:
+    """A running ``mkdocs serve [args]`` on a copy of the site: (root, base URL, log file)."""
+    root = write_site(tmp_path / "project", files, {"plugins": ["search", "gapcheck"]})
     port = free_port()
     log = tmp_path / "serve.log"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PROPERDOCS_NO_WARNING="1",
@@ -100,7 +102,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "-f",
-             str(root / "mkdocs.yml")],
+             str(root / "mkdocs.yml"), *args],
             cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env,
         )
     try:
@@ -112,6 +114,12 @@ def server(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Path, str, Path]]:
+    with serving(tmp_path, FILES) as running:
+        yield running
 
 
 @pytest.mark.slow
@@ -156,3 +164,39 @@ def test_matrix_follows_an_edit_while_serving(server: tuple[Path, str, Path]) ->
         "docs/decisions/0001-audit-log.md", "docs/gaps.md", "docs/index.md", "mkdocs.yml",
     ], "serve wrote into the project"
     count_case("test_serve::edits followed while serving")
+
+
+def addressed_by(html: str) -> dict[str, list[str]]:
+    """Gap title -> the titles in its matrix row's Addressed by column."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {
+        row.select_one("td.gapcheck-gap").get_text(" ", strip=True): [
+            a.get_text(" ", strip=True) for a in row.select("td.gapcheck-addressed a")
+        ]
+        for row in soup.select(".gapcheck-matrix tbody tr")
+    }
+
+
+@pytest.mark.slow
+def test_dirty_serve_rebuilds_the_matrix_after_an_adr_edit(tmp_path: Path) -> None:
+    """`mkdocs serve --dirty` rebuilds only edited pages; gapcheck makes it rebuild the pages
+    whose views and backlinks the edit changes too: here the gap page's matrix."""
+    files = dict(FILES, **{"gaps.md": GAPS.replace("---\n\n# Gaps", NEW_GAP + "---\n\n# Gaps", 1)})
+    with serving(tmp_path, files, "--dirty") as (root, base, log):
+        page = f"{base}/gaps/"
+        wait_for("the first build to be served",
+                 lambda: "Rollback Testing" in matrix_gaps(fetch(page) or ""), log)
+        assert addressed_by(fetch(page) or "") == {
+            "Security & Compliance": ["Audit log"], "Rollback Testing": [],
+        }
+        time.sleep(1.0)  # a save in the same second as the build may not look like a change
+        adr = root / "docs" / "decisions" / "0001-audit-log.md"
+        adr.write_text(adr.read_text().replace("[security]", "[security, rollback-testing]"))
+        wait_for(
+            "the served matrix to show the ADR beside the gap it now addresses",
+            lambda: addressed_by(fetch(page) or "").get("Rollback Testing") == ["Audit log"],
+            log,
+        )
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in text, text[-4000:]
+    count_case("test_serve::dirty rebuilds followed")

@@ -744,16 +744,15 @@ def test_properdocs_builds_the_views(tmp_path: Path) -> None:
 
 
 def test_a_page_read_but_not_built_is_named_without_a_link(site: Any, tmp_path: Path) -> None:
-    """A page gapcheck read that another plugin drops after its on_files is not built: every
+    """A page gapcheck read that another plugin drops after its on_nav is not built: every
     view names it as text, not as a link to a page that does not exist, also when one view
     names it twice (the matrix's addressing item, then the index row, from the view's cache)."""
     hook = tmp_path / "drop.py"
     hook.write_text(
         "from mkdocs.plugins import event_priority\n"
         "@event_priority(-200)\n"
-        "def on_files(files, config):\n"
-        "    files.remove(files.get_file_from_path('adr/0002-dropped.md'))\n"
-        "    return files\n",
+        "def on_nav(nav, config, files):\n"
+        "    files.remove(files.get_file_from_path('adr/0002-dropped.md'))\n",
         encoding="utf-8",
     )
     files = {
