@@ -297,22 +297,14 @@ def _check_schedule(
     _check_timing(gaps, roadmaps, problems)
 
 
-def _named_periods(timing: str, periods: dict[str, str]) -> list[str]:
-    """The periods (lower case) ``timing`` names as whole words; where two overlap (``Week 1``
-    and ``Week 1-2`` in "Week 1-2 quick win"), the longer one."""
-    spans: list[tuple[int, int, str]] = []
-    for key, label in periods.items():
-        pattern = r"(?<!\w)" + re.escape(label) + r"(?!\w)"
-        spans.extend((m.start(), m.end(), key) for m in re.finditer(pattern, timing, re.I))
-    spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
-    taken: list[tuple[int, int]] = []
-    named: list[str] = []
-    for start, end, key in spans:
-        if all(end <= a or start >= b for a, b in taken):
-            taken.append((start, end))
-            if key not in named:
-                named.append(key)
-    return named
+def _periods_pattern(labels: dict[str, str]) -> re.Pattern[str]:
+    """One pattern for every period label as whole words, longest first: where two overlap
+    (``Week 1`` and ``Week 1-2`` in "Week 1-2 quick win"), the longer one is named."""
+    alternatives = sorted(labels.values(), key=len, reverse=True)
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(label) for label in alternatives) + r")(?!\w)",
+        re.IGNORECASE,
+    )
 
 
 def _check_timing(gaps: list[Gap], roadmaps: list[Page], problems: list[Problem]) -> None:
@@ -320,15 +312,19 @@ def _check_timing(gaps: list[Gap], roadmaps: list[Page], problems: list[Problem]
     for page in roadmaps:
         if page.period:
             by_period.setdefault(" ".join(page.period.split()).lower(), []).append(page)
+    if not by_period:
+        return
     labels = {k: v[0].period or k for k, v in by_period.items()}
+    pattern = _periods_pattern(labels)
     for gap in gaps:
         if not gap.timing or gap.status == "accepted":
             continue
-        for key in _named_periods(gap.timing, labels):
-            named = by_period[key]
-            if any(p.path in gap.addressed_by for p in named):
+        named = [" ".join(m[0].split()).lower() for m in pattern.finditer(gap.timing)]
+        for key in dict.fromkeys(named):
+            pages = by_period[key]
+            if any(p.path in gap.addressed_by for p in pages):
                 continue
-            where = " or ".join(p.path for p in named)
+            where = " or ".join(p.path for p in pages)
             problems.append(
                 (gap.page, "timing-mismatch", gap.timing_line or gap.line,
                  f"gap '{gap.id}' is timed '{brief(gap.timing)}', which names the roadmap "
