@@ -25,9 +25,8 @@ from .config import CONFIG_NAMES, ConfigError, SiteConfig, find_config, page_pat
 from .core import analyze_paths
 from .frontmatter import decode
 from .model import Finding, Model
-from .options import Options
+from .options import Options, OptionsError, load_options
 from .reviews import ReviewsError, load_reviews, reviews_path
-from .schema import OptionsError, load_options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CHECK_FORMATS = ("text", "json", "github", "sarif")

@@ -68,54 +68,67 @@ def decode(raw: bytes | str | Source) -> Source:
     return Source(text, error, line)
 
 
+#: Source lines of a front matter's keys and items, a few levels deep: for a mapping,
+#: key -> (line, child); for a list, [(line, child)]; None below that.
+Lines = dict[str, tuple[int, Any]] | list[tuple[int, Any]] | None
+
+#: How deep :func:`_lines` records: a gap's field (``gaps``, item, field) is the deepest a
+#: finding points at.
+_LINES_DEPTH = 3
+
+
+def _lines(node: yaml.Node, depth: int = _LINES_DEPTH) -> Lines:
+    """The lines of ``node``'s keys and items. A repeated key keeps its last occurrence,
+    whose value is the one YAML keeps; an alias has the line of its anchor."""
+    if depth == 0:
+        return None
+    if isinstance(node, yaml.MappingNode):
+        return {
+            key.value: (key.start_mark.line + 2, _lines(value, depth - 1))
+            for key, value in node.value if isinstance(key, yaml.ScalarNode)
+        }
+    if isinstance(node, yaml.SequenceNode):
+        return [(item.start_mark.line + 2, _lines(item, depth - 1)) for item in node.value]
+    return None
+
+
 @dataclass(slots=True)
 class FrontMatter:
     """The front matter of one page."""
 
     data: dict[str, Any] = field(default_factory=dict)
-    node: yaml.Node | None = None  #: the composed YAML, for line numbers on demand
+    #: the lines of its keys, for findings. Not the composed YAML itself: a site's worth of
+    #: nodes and marks kept alive made the garbage collector's passes a fifth of a check.
+    lines: Lines = None
     present: bool = False
     body_offset: int = 0  #: where the Markdown body starts in the text
     body_line: int = 1  #: 1-based line where the body starts
     error: str | None = None
     error_line: int = 1
-    #: the front matter's text when it could not be read (``error`` set, no ``node``): enough
+    #: the front matter's text when it could not be read (``error`` set, no ``lines``): enough
     #: for :mod:`.parse` to tell a broken gap page and the ids it tried to define
     unread: str | None = None
 
     @property
     def unreadable(self) -> bool:
         """Whether the page has front matter that could not be read at all."""
-        return self.error is not None and self.node is None
+        return self.error is not None and self.lines is None
 
     def line(self, *path: str | int) -> int:
-        """The source line of the deepest key or item on ``path`` that exists.
-
-        Looked up on demand: a finding or a gap asks for a handful of lines, so nothing is
-        recorded for the thousands of keys nobody asks about. A repeated key resolves to its
-        last occurrence, whose value is the one YAML keeps. An alias points back at its anchor,
-        above; the line that uses the alias is kept then.
-        """
-        node = self.node
-        best = 1 if self.node is None else 2
+        """The source line of the deepest key or item on ``path`` that exists (an alias's
+        own line where it is below its anchor)."""
+        tree = self.lines
+        best = 1 if tree is None else 2
         for key in path:
-            found: yaml.Node | None = None
-            line = best
-            if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-                for key_node, value_node in node.value:
-                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                        found, line = value_node, key_node.start_mark.line + 2
-            elif (
-                isinstance(node, yaml.SequenceNode)
-                and isinstance(key, int)
-                and 0 <= key < len(node.value)
-            ):
-                found = node.value[key]
-                line = found.start_mark.line + 2
+            found = None
+            if isinstance(tree, dict) and isinstance(key, str):
+                found = tree.get(key)
+            elif isinstance(tree, list) and isinstance(key, int) and 0 <= key < len(tree):
+                found = tree[key]
             if found is None:
                 break
+            line, tree = found
             best = max(best, line)
-            node = found
         return best
 
 
@@ -233,7 +246,7 @@ def parse(text: str) -> FrontMatter:
         )
         fm.error_line = 2
         return fm
-    fm.node = node
+    fm.lines = None if node is None else _lines(node)
     fm.data = data
     fm.unread = None
     repeated = _repeated_key(node) if isinstance(node, yaml.MappingNode) else None

@@ -50,8 +50,7 @@ from .config import (
 from .core import analyze_paths, nav_paths
 from .markdown import parse_marker
 from .model import Finding, Model
-from .options import Options
-from .schema import GapcheckConfig, OptionsError, load_options
+from .options import SCHEMA, Options, OptionsError, load_options
 
 log = logging.getLogger("mkdocs_gapcheck.mdext")
 
@@ -537,13 +536,13 @@ class GapcheckExtension(Extension):
             "css": [True, "Put the views' stylesheet in each page that shows a view"],
         }
         # the plugin's options, validated by the one schema when a page is converted
-        for name, _ in GapcheckConfig._schema:
+        for name in SCHEMA:
             if name not in self.config:
                 self.config[name] = [_UNSET, f"The gapcheck option {name}"]
         super().__init__(**kwargs)
 
     def gapcheck_options(self) -> dict[str, Any]:
-        """The gapcheck options the user set, for :func:`.schema.load_options`."""
+        """The gapcheck options the user set, for :func:`.options.load_options`."""
         return {k: v for k, v in self.getConfigs().items()
                 if k not in EXTENSION_ONLY_OPTIONS and v is not _UNSET}
 

@@ -34,7 +34,7 @@ from conftest import BuiltSite, build_config, count_case
 
 from mkdocs_gapcheck.core import SourceFile, analyze
 from mkdocs_gapcheck.model import RULES
-from mkdocs_gapcheck.schema import load_options
+from mkdocs_gapcheck.options import load_options
 
 CORPUS = Path(__file__).parent / "corpus"
 CONFIG = "site_name: Corpus\nplugins:\n  - gapcheck\n"

@@ -388,7 +388,7 @@ option_maps = st.dictionaries(st.sampled_from(OPTION_KEYS), option_values, max_s
 @given(option_maps)
 def test_core_any_option_value(raw):
     """Options are valid or rejected with problems, one per line, never another exception."""
-    from mkdocs_gapcheck.schema import OptionsError, load_options
+    from mkdocs_gapcheck.options import OptionsError, load_options
 
     count_case("test_fuzz::core any option value")
     try:  # as mkdocs.yml would give it; YAML that does not load is MkDocs' to report

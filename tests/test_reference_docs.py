@@ -16,6 +16,7 @@ from conftest import build_site, write_site
 
 from mkdocs_gapcheck.markdown import MARKER_NAMES
 from mkdocs_gapcheck.model import RULES
+from mkdocs_gapcheck.options import SCHEMA
 from mkdocs_gapcheck.plugin import GapcheckConfig
 
 REFERENCE = Path(__file__).parent.parent / "docs" / "reference"
@@ -85,9 +86,13 @@ def test_does_not_trigger_example_is_clean(tmp_path, rule):
     built.expect_clean()
 
 
+def test_the_plugin_config_has_every_option_of_the_schema():
+    assert [name for name, _ in GapcheckConfig._schema] == list(SCHEMA)
+
+
 def test_every_option_is_documented():
     options = (REFERENCE / "options.md").read_text(encoding="utf-8")
-    for name, _ in GapcheckConfig._schema:
+    for name in SCHEMA:
         assert f"`{name}`" in options, f"option {name} is not in docs/reference/options.md"
 
 
