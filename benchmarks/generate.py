@@ -186,6 +186,7 @@ def _plan(pages: int, seed: int, today: dt.date) -> list[_Page]:
 
     # gap pages: 3-8 gaps each, ids unique across the site
     gap_ids: list[str] = []
+    all_gaps: list[dict[str, Any]] = []
     for n in range(counts["gaps"]):
         area = rng.choice(_TOPICS)
         page = _Page(f"analysis/gaps-{n + 1:03d}-{_slug(area)}.md", "gaps",
@@ -209,6 +210,7 @@ def _plan(pages: int, seed: int, today: dt.date) -> list[_Page]:
             if rng.random() < 0.3:
                 gap["due"] = today + dt.timedelta(days=rng.randint(14, 365))
             gaps.append(gap)
+            all_gaps.append(gap)
             gap_ids.append(gid)
             page.sections.append(title)
         page.front = {"title": page.title, "gaps": gaps}
@@ -273,6 +275,18 @@ def _plan(pages: int, seed: int, today: dt.date) -> list[_Page]:
     addressed = {gid for p in site if p.front.get("status") != "superseded" for gid in p.addresses}
     for i, gid in enumerate(g for g in gap_ids if g not in addressed):
         plans[i % len(plans)].addresses.append(gid)
+
+    # a healthy plan keeps its folding claims and its schedule: a gap timed "Week 1-2 ..." is
+    # addressed by the Week 1-2 page, and no gap is due before its roadmap pages start
+    roadmaps = [p for p in site if p.kind == "roadmap"]
+    for gap in all_gaps:
+        for page in roadmaps:
+            if gap["timing"].startswith(page.front["period"] + " ") and gap["id"] not in \
+                    page.addresses:
+                page.addresses.append(gap["id"])
+        starts = [p.front["start"] for p in roadmaps if gap["id"] in p.addresses]
+        if "due" in gap and starts:
+            gap["due"] = max(gap["due"], max(starts) + dt.timedelta(days=7))
 
     # a few overview pages among the guides, the same number at any size: a site-wide view
     # costs time in proportion to the site, so views on a share of the pages would make the

@@ -86,6 +86,8 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         self.urls: dict[str, str] = {}
         #: docs path -> the page, once its Markdown is rendered (its toc gives the anchors)
         self.rendered: dict[str, Page] = {}
+        #: docs path -> its heading anchors, read from self.rendered when first asked
+        self.headings: dict[str, list[render.Heading] | None] = {}
         #: the git history behind the trend view: read on the first trend marker of a build
         self.history: History | None = None
         self.config_dir = ""
@@ -262,8 +264,12 @@ class GapcheckPlugin(BasePlugin[GapcheckConfig]):
         return None
 
     def _page_headings(self, path: str) -> list[render.Heading] | None:
-        page = self.rendered.get(path)
-        return None if page is None else _headings(list(page.toc), [])
+        """A rendered page's heading anchors, read from its table of contents once a build:
+        every view asks for the headings of each gap's page."""
+        if path not in self.headings:
+            page = self.rendered.get(path)
+            self.headings[path] = None if page is None else _headings(list(page.toc), [])
+        return self.headings[path]
 
     def _check_sections(self, config: MkDocsConfig) -> None:
         """A gap's ``section`` that is no heading anchor, at the level MkDocs uses for anchors."""

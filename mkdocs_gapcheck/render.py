@@ -44,18 +44,19 @@ _HEADING_RE = re.compile(r"<h([1-6])\b[^>]*?\sid=\"([^\"]*)\"[^>]*>")
 def template_env(dirs: Sequence[str] = ()) -> Environment:
     """The views' templates: ``gapcheck/<view>.html`` from ``dirs`` first (the theme's
     directories, custom_dir first), else from the package. User strings are escaped."""
+    return _env(tuple(dirs))
+
+
+@cache
+def _env(dirs: tuple[str, ...]) -> Environment:
+    # One Environment per set of folders keeps its compiled templates from build to build
+    # (mkdocs serve); it still reloads a template whose file changed (auto_reload).
     loader = ChoiceLoader(
         [FileSystemLoader(list(dirs)), PackageLoader("mkdocs_gapcheck", "templates")]
     )
     # StrictUndefined: a misspelt variable in an override fails the build with its name
     return Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                        undefined=StrictUndefined)
-
-
-@cache
-def _package_env() -> Environment:
-    # one Environment keeps its compiled templates: a view per page must not recompile them
-    return template_env()
 
 
 def esc(text: object) -> str:
@@ -149,7 +150,7 @@ class View:
     page: str  #: docs path of the page being rendered
     url_for: Callable[[str], str | None]
     headings: Callable[[str], Sequence[Heading] | None]
-    templates: Environment = field(default_factory=_package_env)
+    templates: Environment = field(default_factory=template_env)
     #: matrix row ids already on this page, for unique ids and for the grid's links to rows
     row_ids: set[str] = field(default_factory=set)
     #: the site's git history for the trend view, computed on first call; None: no history
