@@ -4,10 +4,11 @@ The command must see the same pages with the same options as the plugin does in 
 stay independent of the site's theme and plugins. So this module reads the YAML as MkDocs
 does, with the libraries MkDocs uses (``!ENV`` by pyyaml-env-tag, ``INHERIT`` merged by
 mergedeep) but without importing MkDocs itself (``mkdocs.utils`` alone costs the command a
-quarter of a 5,000-page site's read-and-parse time), finds the gapcheck entry under ``plugins``, and lists the
-Markdown files of docs_dir the way MkDocs' ``get_files`` does (dot files, ``templates/``,
-``exclude_docs``, ``draft_docs``, README/index conflicts). Tags that would import code
-(``!!python/name:...`` in a pymdownx config) load as plain values instead.
+quarter of a 5,000-page site's read-and-parse time), finds the gapcheck entry under
+``plugins``, and lists the Markdown files of docs_dir the way MkDocs' ``get_files`` does
+(dot files, ``templates/``, ``exclude_docs``, ``draft_docs``, README/index conflicts).
+Tags that would import code (``!!python/name:...`` in a pymdownx config) load as plain
+values instead.
 """
 
 from __future__ import annotations

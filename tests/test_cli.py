@@ -321,7 +321,8 @@ def test_inherit_deep_merges_child_wins_lists_replaced(tmp_path: Path) -> None:
             "plugins:\n  - gapcheck:\n      severities: 3\n      rules: {nope: warn}\n",
             "invalid gapcheck options in mkdocs.yml: 'severities': must be a list of values",
         ),
-        ("plugins:\n  - gapcheck:\n      colour: red\n", "'colour': unknown option (options: enabled, severities"),
+        ("plugins:\n  - gapcheck:\n      colour: red\n",
+         "'colour': unknown option (options: enabled, severities"),
     ],
 )
 def test_cannot_run_is_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
