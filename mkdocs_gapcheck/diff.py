@@ -32,6 +32,19 @@ def _finding_key(f: Finding) -> tuple[str, str, str]:
     return (f.rule, f.file, f.message)
 
 
+def _unmatched(findings: list[Finding], others: list[Finding]) -> list[dict[str, object]]:
+    """The findings of ``findings`` that ``others`` does not have, matched one for one."""
+    left = Counter(_finding_key(f) for f in others)
+    out = []
+    for f in findings:
+        key = _finding_key(f)
+        if left[key] > 0:
+            left[key] -= 1
+        else:
+            out.append(f.as_dict())
+    return out
+
+
 def compare(base: Model, head: Model) -> dict[str, Any]:
     """The differences from ``base`` to ``head``, as sorted, JSON-ready data."""
     added = [g for g in head.gaps if g.id not in base.by_id]
@@ -52,21 +65,8 @@ def compare(base: Model, head: Model) -> dict[str, Any]:
                    for p in gap.addressed_by if p not in old.addressed_by]
         lost += [{"gap": gap.id, "title": gap.title, "page": p}
                  for p in old.addressed_by if p not in gap.addressed_by]
-    before_f = Counter(_finding_key(f) for f in base.findings)
-    after_f = Counter(_finding_key(f) for f in head.findings)
-    new, fixed = [], []
-    for f in head.findings:
-        key = _finding_key(f)
-        if before_f[key] > 0:
-            before_f[key] -= 1
-        else:
-            new.append(f.as_dict())
-    for f in base.findings:
-        key = _finding_key(f)
-        if after_f[key] > 0:
-            after_f[key] -= 1
-        else:
-            fixed.append(f.as_dict())
+    new = _unmatched(head.findings, base.findings)
+    fixed = _unmatched(base.findings, head.findings)
     return {
         "gaps": {"added": [_gap(g) for g in added], "removed": [_gap(g) for g in removed],
                  "changed": changed},
@@ -95,11 +95,15 @@ def page_url(path: str, use_directory_urls: bool) -> str:
     return f"{folder}{name}/" if use_directory_urls else f"{folder}{name}.html"
 
 
-def _rows(items: list[Any], row: Callable[[Any], str]) -> list[str]:
-    lines = [row(i) for i in items[:MAX_ROWS]]
+def _table(heading: str, head: list[str], items: list[Any], row: Callable[[Any], str]
+           ) -> list[str]:
+    """A section of the comment: its heading and a Markdown table of at most MAX_ROWS rows."""
+    lines = [f"#### {heading}", "", "|" + "|".join(f" {h} " if h else " " for h in head) + "|",
+             "|" + " --- |" * len(head)]
+    lines += [row(i) for i in items[:MAX_ROWS]]
     if len(items) > MAX_ROWS:
         lines.append(f"| … and {len(items) - MAX_ROWS} more | |")
-    return lines
+    return [*lines, ""]
 
 
 def to_markdown(diff: dict[str, Any], head: Model, base: str, *,
@@ -140,33 +144,26 @@ def to_markdown(diff: dict[str, Any], head: Model, base: str, *,
         return pages or md(g["state"])
 
     if gaps["added"]:
-        out += ["#### Gaps added", "", "| Gap | Severity | Status | Addressed by |",
-                "| --- | --- | --- | --- |"]
-        out += _rows(gaps["added"], lambda g: f"| {title(g['id'], g['title'])} | "
-                     f"{md(g['severity'])} | {md(g['status'])} | {state(g)} |")
-        out.append("")
+        out += _table("Gaps added", ["Gap", "Severity", "Status", "Addressed by"],
+                      gaps["added"], lambda g: f"| {title(g['id'], g['title'])} | "
+                      f"{md(g['severity'])} | {md(g['status'])} | {state(g)} |")
     if gaps["removed"]:
-        out += ["#### Gaps removed", "", "| Gap | Severity | Status |", "| --- | --- | --- |"]
-        out += _rows(gaps["removed"], lambda g: f"| {md(g['title'])} `{g['id']}` | "
-                     f"{md(g['severity'])} | {md(g['status'])} |")
-        out.append("")
+        out += _table("Gaps removed", ["Gap", "Severity", "Status"], gaps["removed"],
+                      lambda g: f"| {md(g['title'])} `{g['id']}` | {md(g['severity'])} | "
+                      f"{md(g['status'])} |")
     if gaps["changed"]:
-        out += ["#### Gaps changed", "", "| Gap | Field | Before | After |",
-                "| --- | --- | --- | --- |"]
-        out += _rows(gaps["changed"], lambda c: f"| {title(c['id'], c['title'])} | "
-                     f"{c['field']} | {md(c['from'])} | {md(c['to'])} |")
-        out.append("")
+        out += _table("Gaps changed", ["Gap", "Field", "Before", "After"], gaps["changed"],
+                      lambda c: f"| {title(c['id'], c['title'])} | {c['field']} | "
+                      f"{md(c['from'])} | {md(c['to'])} |")
     if coverage["gained"] or coverage["lost"]:
-        out += ["#### Coverage", "", "| Gap | Page | |", "| --- | --- | --- |"]
         moves = [(c, "gained") for c in coverage["gained"]] + [
             (c, "lost") for c in coverage["lost"]]
-        out += _rows(moves, lambda m: f"| {title(m[0]['gap'], m[0]['title'])} | "
-                     f"{md(docs_prefix + m[0]['page'])} | {m[1]} |")
-        out.append("")
+        out += _table("Coverage", ["Gap", "Page", ""], moves,
+                      lambda m: f"| {title(m[0]['gap'], m[0]['title'])} | "
+                      f"{md(docs_prefix + m[0]['page'])} | {m[1]} |")
     if findings["new"] or findings["fixed"]:
-        out += ["#### Findings", "", "| | Where | Rule | Message |", "| --- | --- | --- | --- |"]
         marked = [(f, "new") for f in findings["new"]] + [(f, "fixed") for f in findings["fixed"]]
-        out += _rows(marked, lambda m: f"| {m[1]} | {md(docs_prefix + m[0]['file'])}:"
-                     f"{m[0]['line']} | {m[0]['rule']} | {md(m[0]['message'])} |")
-        out.append("")
+        out += _table("Findings", ["", "Where", "Rule", "Message"], marked,
+                      lambda m: f"| {m[1]} | {md(docs_prefix + m[0]['file'])}:"
+                      f"{m[0]['line']} | {m[0]['rule']} | {md(m[0]['message'])} |")
     return "\n".join(out)
