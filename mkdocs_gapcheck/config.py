@@ -196,36 +196,35 @@ def find_config(explicit: str | None = None, folder: str | None = None) -> str:
     )
 
 
-def _plugin_entry(plugins: Any, where: str) -> tuple[bool, dict[str, Any]]:
-    """Whether ``plugins`` names gapcheck, and its options (``{}`` for a bare name)."""
-    if plugins is None:
-        return False, {}
-    items: list[tuple[Any, Any]] = []
-    if isinstance(plugins, dict):
-        items = list(plugins.items())
-    elif isinstance(plugins, list):
-        for item in plugins:
-            if isinstance(item, dict):
-                if len(item) != 1:
-                    raise ConfigError(
-                        f"{where}: a plugins item names {len(item)} plugins; write one per item"
-                    )
-                items.append(next(iter(item.items())))
-            else:
-                items.append((item, {}))
-    else:
-        raise ConfigError(f"{where}: plugins must be a list or a mapping")
+def _entry(items: list[tuple[Any, Any]], names: tuple[str, ...], what: str, where: str
+           ) -> tuple[bool, dict[str, Any]]:
+    """Whether one of ``items`` (name, options) is gapcheck's, and its options (``{}`` for a
+    bare name)."""
     for name, options in items:
-        if name in PLUGIN_NAMES:
+        if name in names:
             if options is None:
                 return True, {}
             if not isinstance(options, dict):
                 raise ConfigError(
-                    f"{where}: the gapcheck plugin's options must be a mapping, got "
+                    f"{where}: the gapcheck {what}'s options must be a mapping, got "
                     f"{type(options).__name__}"
                 )
             return True, dict(options)
     return False, {}
+
+
+def _plugin_entry(plugins: Any, where: str) -> tuple[bool, dict[str, Any]]:
+    """Whether ``plugins`` names gapcheck, and its options (``{}`` for a bare name)."""
+    if plugins is None:
+        return False, {}
+    if not isinstance(plugins, (list, dict)):
+        raise ConfigError(f"{where}: plugins must be a list or a mapping")
+    for item in plugins if isinstance(plugins, list) else ():
+        if isinstance(item, dict) and len(item) != 1:
+            raise ConfigError(
+                f"{where}: a plugins item names {len(item)} plugins; write one per item"
+            )
+    return _entry(siteplugins.named_items(plugins), PLUGIN_NAMES, "plugin", where)
 
 
 def _pattern_lines(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -268,28 +267,11 @@ def _exclusions(exclude: list[str], drafts: list[str]) -> Callable[[str], bool]:
 
 
 def _extension_entry(extensions: Any, where: str) -> tuple[bool, dict[str, Any]]:
-    """Whether ``markdown_extensions`` (a list of names or one-key mappings, or a mapping)
-    names the gapcheck extension, and its options less the extension-only ones."""
-    items: list[tuple[Any, Any]] = []
-    if isinstance(extensions, dict):
-        items = list(extensions.items())
-    elif isinstance(extensions, list):
-        for item in extensions:
-            if isinstance(item, dict):
-                items.extend(item.items())
-            else:
-                items.append((item, {}))
-    for name, options in items:
-        if name in EXTENSION_NAMES:
-            if options is None:
-                return True, {}
-            if not isinstance(options, dict):
-                raise ConfigError(
-                    f"{where}: the gapcheck extension's options must be a mapping, got "
-                    f"{type(options).__name__}"
-                )
-            return True, {k: v for k, v in options.items() if k not in EXTENSION_ONLY_OPTIONS}
-    return False, {}
+    """Whether ``markdown_extensions`` names the gapcheck extension, and its options less the
+    extension-only ones."""
+    found, options = _entry(siteplugins.named_items(extensions), EXTENSION_NAMES, "extension",
+                            where)
+    return found, {k: v for k, v in options.items() if k not in EXTENSION_ONLY_OPTIONS}
 
 
 def read_config(config_file: str) -> SiteConfig:

@@ -55,20 +55,25 @@ class Plugins:
     blind: list[str] = field(default_factory=list)
 
 
-def entries(plugins: Any) -> list[tuple[str, dict[str, Any]]]:
-    """``plugins`` of mkdocs.yml (a list or a mapping) as (name, options) pairs."""
+def named_items(value: Any) -> list[tuple[Any, Any]]:
+    """``plugins`` or ``markdown_extensions`` of mkdocs.yml (a list of names and one-key
+    mappings, or a mapping) as (name, options) pairs, options as written."""
+    if isinstance(value, dict):
+        return list(value.items())
     items: list[tuple[Any, Any]] = []
-    if isinstance(plugins, dict):
-        items = list(plugins.items())
-    elif isinstance(plugins, list):
-        for item in plugins:
-            if isinstance(item, dict):
-                items.extend(item.items())
-            else:
-                items.append((item, {}))
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, dict):
+            items.extend(item.items())
+        else:
+            items.append((item, {}))
+    return items
+
+
+def entries(plugins: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``plugins`` of mkdocs.yml as (name, options) pairs, names without a leading ``/``."""
     return [
-        (str(name).lstrip("/"), options if isinstance(options, dict) else {})
-        for name, options in items
+        (name.lstrip("/"), options if isinstance(options, dict) else {})
+        for name, options in named_items(plugins)
         if isinstance(name, str)
     ]
 
