@@ -59,11 +59,6 @@ def _env(dirs: tuple[str, ...]) -> Environment:
                        undefined=StrictUndefined)
 
 
-def esc(text: object) -> str:
-    """``text`` escaped for HTML text and attribute values."""
-    return html.escape(str(text), quote=True)
-
-
 # --------------------------------------------------------------------------------------------
 # what the templates get
 
