@@ -64,11 +64,11 @@ def reader(site: SiteConfig) -> Callable[[str], bytes]:
 
 
 def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool = True,
-                 baseline: bool = True) -> Run:
+                 baseline: bool = True, sections: bool = False) -> Run:
     """Find and read the config, read every page, analyse them, hold back what the baseline
     names. Raises :class:`UsageError`. ``reviews=False`` leaves the reviews file unread
     (``gapcheck review`` rewrites it); ``baseline=False`` the baseline (``gapcheck baseline``
-    rewrites it)."""
+    rewrites it); ``sections=True`` reads every gap's section (see :func:`.core.analyze`)."""
     try:
         site = read_config(find_config(config_file))
     except ConfigError as exc:
@@ -100,13 +100,14 @@ def analyze_site(config_file: str | None, *, views: bool = True, reviews: bool =
     if i18n is None:
         # links between pages and titles from headings feed only views and exports
         model = analyze_paths(paths, read, options, nav=site.nav, views=views, reviews=stamps,
-                              baseline=held)
+                              baseline=held, sections=sections)
         return Run(site, model, options)
     # mkdocs-static-i18n builds one site per language: check each, and say a finding that
     # several languages share (a page of the default language shown untranslated) once
     models = [
         analyze_paths(siteplugins.language_pages(i18n, paths, language), read, options,
-                      nav=site.nav, views=views, reviews=stamps, baseline=held)
+                      nav=site.nav, views=views, reviews=stamps, baseline=held,
+                      sections=sections)
         for language in i18n.build
     ]
     said: set[tuple[str, int, str, str]] = set()
@@ -283,7 +284,7 @@ def run_review(config_file: str | None, pages: Sequence[str], out: TextIO, err: 
     the gaps they address, in the reviews file."""
     from .reviews import ReviewsError, dump_reviews, load_reviews, stamp
 
-    run = analyze_site(config_file, reviews=False)
+    run = analyze_site(config_file, reviews=False, sections=True)  # stamps are fingerprints
     _notes(run, err)
     if run.options.reviews is None:
         raise UsageError("reviews: false in the config turns reviews off; remove it to review")
@@ -319,7 +320,7 @@ def run_diff(config_file: str | None, base: str, fmt: str, out: TextIO, err: Tex
     from .gitsite import GitError, repo_of, resolve, site_at
     from .reviews import parse_reviews
 
-    run = analyze_site(config_file)
+    run = analyze_site(config_file, sections=True)  # the comment links to gaps' headings
     _notes(run, err)
     try:
         repo = repo_of(run.site.config_dir)

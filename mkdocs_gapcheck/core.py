@@ -76,17 +76,19 @@ def analyze(
     views: bool = True,
     reviews: Reviews | None = None,
     baseline: baselines.Baseline | None = None,
+    sections: bool = False,
 ) -> Model:
     """Build the model of a site from its Markdown sources.
 
     ``views=False`` skips what only the views and exports use and no rule needs: Markdown
     links between pages (the index's "linked from") and titles taken from a page's first
     heading. A check that renders nothing can do without them. ``baseline`` holds back the
-    findings it names (see :mod:`.baseline`).
+    findings it names (see :mod:`.baseline`). ``sections=True`` reads each gap's own section
+    (``Gap.anchor`` and ``Gap.fingerprint``) even without ``reviews``, which always need it.
     """
     contents = {s.path: s.content for s in sources}
     return analyze_paths(contents, contents.__getitem__, options, nav=nav, on=on, views=views,
-                         reviews=reviews, baseline=baseline)
+                         reviews=reviews, baseline=baseline, sections=sections)
 
 
 def analyze_paths(
@@ -99,6 +101,7 @@ def analyze_paths(
     views: bool = True,
     reviews: Reviews | None = None,
     baseline: baselines.Baseline | None = None,
+    sections: bool = False,
 ) -> Model:
     """:func:`analyze` for pages read one at a time: ``read(path)`` gives a page's content,
     raw or already decoded. Only the page being read is held in memory. Whatever ``read``
@@ -108,6 +111,8 @@ def analyze_paths(
     which leaves the review rules inactive."""
     problems: list[Problem] = []
     parsed: list[ParsedPage] = []
+    # a gap's section is hashed for the review rules, and located for links made without HTML
+    sections = sections or reviews is not None
     for order, path in enumerate(site_order(paths, nav)):
         source = frontmatter.decode(read(path))
         if source.encoding_error:
@@ -130,7 +135,7 @@ def analyze_paths(
                 page.page.links.append(resolved)
         if page.page.title is None:
             page.page.title = body.title
-        if page.gaps:  # a gap's fingerprint covers its section's text on this page
+        if sections and page.gaps:  # a gap's fingerprint covers its section's text here
             fingerprint_gaps(page.gaps, source.text[fm.body_offset :])
         if page.problems:
             problems.extend((path, rule, line, msg, subject)
