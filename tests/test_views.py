@@ -718,6 +718,26 @@ def test_a_template_in_custom_dir_replaces_the_view(tmp_path: Path, theme: dict[
     assert not views(built.html("nested/deep/page.md"), "matrix")[0].select("table")
 
 
+def test_an_edited_template_shows_in_the_next_build(tmp_path: Path) -> None:
+    # compiled templates are cached (in memory and in Jinja's bytecode cache): an edit to an
+    # override must still reach the next build, as in mkdocs serve
+    conf = _config({**THEMES[0], "custom_dir": "overrides"}, True)
+    root = write_site(tmp_path / "edited", FILES, conf)
+    override = root / "overrides" / "gapcheck" / "matrix.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(OVERRIDE, encoding="utf-8")
+    first = build_site(root)
+    first.expect_warnings(UNCOVERED)
+    assert len(first.html("gaps.md").select("div.my-matrix")) == 1
+    override.write_text(OVERRIDE.replace("my-matrix", "edited-matrix"), encoding="utf-8")
+    os.utime(override, (1_900_000_000, 1_900_000_000))  # a later mtime, whatever the clock
+    second = build_site(root)
+    second.expect_warnings(UNCOVERED)
+    soup = second.html("gaps.md")
+    assert not soup.select("div.my-matrix")
+    assert len(soup.select("div.edited-matrix")) == 1
+
+
 def test_properdocs_builds_the_views(tmp_path: Path) -> None:
     import shutil
     import subprocess
