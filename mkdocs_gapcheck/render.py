@@ -9,6 +9,7 @@ was not rendered). Gap states are shown as the rules decided them, never decided
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import re
@@ -62,10 +63,8 @@ class _CompiledTemplates(FileSystemBytecodeCache):
     is recompiled when its source changes; a cache that cannot be written is no error."""
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def _compiled_templates() -> BytecodeCache | None:
