@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -42,7 +43,7 @@ THEMES = ("mkdocs", "material")
 SIZES = {False: (300, 1000, 3000), True: (300, 1000)}  # by --quick
 # rounds after the warm-up, even so that A and B go first equally often; more rounds where
 # builds are short, since a short build is moved most by a busy spell
-ROUNDS = {False: {300: 20, 1000: 10, 3000: 6}, True: {300: 4, 1000: 2}}
+ROUNDS = {False: {300: 20, 1000: 16, 3000: 6}, True: {300: 4, 1000: 2}}
 CHECK_PAGES = {False: 5000, True: 1000}
 CHECK_ROUNDS = {False: 16, True: 6}
 
@@ -75,6 +76,8 @@ class Row:
     ratio: float  # for a growth row: the difference of two overheads
     target: float | None = None
     rounds: list[float] | None = None  # each round's ratio
+    #: a 95% bootstrap interval of the median ratio: how far it may move between runs
+    interval: tuple[float, float] | None = None
 
     @property
     def result(self) -> str:
@@ -135,10 +138,20 @@ def side_by_side(label: str, cmd_a: list[str], cmd_b: list[str], rounds: int, cw
     return times_a, times_b
 
 
+def interval(ratios: list[float], draws: int = 2000) -> tuple[float, float]:
+    """A 95% bootstrap interval of the median of ``ratios`` (rounds drawn again with
+    replacement, a fixed seed): on a noisy machine, how far the median may move."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
+                     for _ in range(draws))
+    return medians[int(0.025 * draws)], medians[int(0.975 * draws) - 1]
+
+
 def compare(measure: str, pages: int, times_a: list[float], times_b: list[float]) -> Row:
     ratios = [a / b for a, b in zip(times_a, times_b, strict=True)]
     return Row(measure, pages, statistics.median(times_a), statistics.median(times_b),
-               statistics.median(ratios), rounds=[round(r, 4) for r in ratios])
+               statistics.median(ratios), rounds=[round(r, 4) for r in ratios],
+               interval=interval(ratios))
 
 
 def build_overhead(workdir: Path, theme: str, pages: int, rounds: int,
@@ -199,15 +212,17 @@ def measure(workdir: Path, quick: bool) -> list[Row]:
 
 def print_table(rows: list[Row]) -> None:
     print(f"{'measure':42} {'pages':>6} {'gapcheck':>9} {'baseline':>9} {'ratio':>7} "
-          f"{'target':>8}  result")
-    print("-" * 92)
+          f"{'95% range':>11} {'target':>8}  result")
+    print("-" * 104)
     for row in rows:
         if row.time_with is None or row.time_base is None:  # growth: a difference of ratios
             times, figure = f"{'':>9} {'':>9}", f"{row.ratio:+.3f}"
         else:
             times, figure = f"{row.time_with:#8.3g}s {row.time_base:#8.3g}s", f"{row.ratio:.3f}"
+        spread = f"{row.interval[0]:.3f}-{row.interval[1]:.3f}" if row.interval else ""
         target = f"<= {row.target:.2f}" if row.target is not None else ""
-        print(f"{row.measure:42} {row.pages:>6} {times} {figure:>7} {target:>8}  {row.result}")
+        print(f"{row.measure:42} {row.pages:>6} {times} {figure:>7} {spread:>11} {target:>8}  "
+              f"{row.result}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = [row for row in rows if row.result == "FAIL"]
     print(f"\ngapcheck: the build with gapcheck, or gapcheck check; baseline: the build without "
           f"it, or the floor.\nTimes are medians in wall-clock seconds; a ratio is the median "
-          f"of the rounds' ratios.\n{len(failed)} target(s) missed; {minutes:.1f} min; load "
-          f"average {about['load_at_start']} at the start, {about['load_at_end']} at the end")
+          f"of the rounds' ratios; 95% range: a bootstrap interval of that median.\n"
+          f"{len(failed)} target(s) missed; {minutes:.1f} min; load average "
+          f"{about['load_at_start']} at the start, {about['load_at_end']} at the end")
     if args.quick:
         print("quick run: few rounds on small sites, the figures are indicative only")
     if args.json:
