@@ -455,14 +455,8 @@ def page_paths(site: SiteConfig) -> list[str]:
 
     Like ``mkdocs.structure.files.get_files`` followed by ``documentation_pages()``: excluded
     and draft files are left out, and of two files one folder writes to the same place
-    (README.md and index.md) the later one wins unless it is excluded. Only Markdown and
-    ``.html`` files can write to a page's place, so only they are looked at.
+    (README.md and index.md) the later one wins unless it is excluded.
     """
-    exclude = site.exclude
-    # with MkDocs' default exclusions only, and dot folders and templates/ never walked, a
-    # file is excluded exactly when its own name starts with a dot
-    names_only = exclude is _is_default_excluded and site.prune_dot_dirs
-    directory_urls = site.use_directory_urls
     pages: list[str] = []
 
     def unreadable(error: OSError) -> None:  # MkDocs would skip the folder without a word
@@ -477,30 +471,22 @@ def page_paths(site: SiteConfig) -> list[str]:
             dirnames[:] = [
                 d for d in dirnames if not d.startswith(".") and not (not rel and d == "templates")
             ]
-        candidates = [
-            n for n in filenames if n.endswith(MARKDOWN_EXTENSIONS) or n.endswith(".html")
-        ]
-        dropped: set[str] = set()
-        # two files write to one place only if their names share a stem (README counts as
-        # index): a set of stems rules that out for most folders without _output_name
-        stems = {posixpath.splitext(n)[0] for n in candidates}
-        if len(stems) < len(candidates) or ("README" in stems and "index" in stems):
-            outputs = {_output_name(n, directory_urls) for n in candidates}
-            if len(outputs) < len(candidates):
-
-                def excluded(name: str, rel: str = rel) -> bool:
-                    return name.startswith(".") if names_only else exclude(rel + name)
-
-                dropped = _dropped(candidates, directory_urls, excluded)
-        for name in candidates:
-            if name in dropped or not name.endswith(MARKDOWN_EXTENSIONS):
-                continue
-            if names_only:
-                if not name.startswith("."):
-                    pages.append(rel + name)
-            elif not exclude(rel + name):
-                pages.append(rel + name)
+        pages.extend(_folder_pages(site, rel, filenames))
     return pages
+
+
+def _folder_pages(site: SiteConfig, rel: str, names: list[str]) -> list[str]:
+    """The pages MkDocs builds of the files ``names`` of the docs folder ``rel`` ("" or
+    "a/b/")."""
+    # only Markdown and .html files can write to a page's place
+    names = [n for n in names if n.endswith(MARKDOWN_EXTENSIONS) or n.endswith(".html")]
+
+    def excluded(name: str) -> bool:
+        return site.exclude(rel + name)
+
+    dropped = _dropped(names, site.use_directory_urls, excluded)
+    return [rel + n for n in names
+            if n not in dropped and n.endswith(MARKDOWN_EXTENSIONS) and not excluded(n)]
 
 
 def select_pages(site: SiteConfig, files: list[str]) -> list[str]:
@@ -509,17 +495,5 @@ def select_pages(site: SiteConfig, files: list[str]) -> list[str]:
     folders: dict[str, list[str]] = {}
     for path in files:
         folder, _, name = path.rpartition("/")
-        if name.endswith(MARKDOWN_EXTENSIONS) or name.endswith(".html"):
-            folders.setdefault(folder + "/" if folder else "", []).append(name)
-    pages: list[str] = []
-    for rel, names in folders.items():
-
-        def excluded(name: str, rel: str = rel) -> bool:
-            return site.exclude(rel + name)
-
-        dropped = _dropped(names, site.use_directory_urls, excluded)
-        pages.extend(
-            rel + n for n in names
-            if n not in dropped and n.endswith(MARKDOWN_EXTENSIONS) and not excluded(n)
-        )
-    return pages
+        folders.setdefault(folder + "/" if folder else "", []).append(name)
+    return [page for rel, names in folders.items() for page in _folder_pages(site, rel, names)]
