@@ -264,8 +264,8 @@ def parse_page(
 ) -> ParsedPage:
     """The page, its gaps and the problems of its front matter.
 
-    ``kind`` is the page's kind from its folder (:func:`folder_kind`), which callers compute
-    once per folder.
+    ``kind`` is the page's kind from its folder (:func:`folder_kind`); front matter may
+    override it.
     """
     data = fm.data
     page = Page(path=path, order=order, line=fm.line(), body_offset=fm.body_offset)
