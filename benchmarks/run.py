@@ -20,7 +20,7 @@ shared machine stretches both runs of a round alike and moves one ratio, not the
 ``--instructions`` counts the instructions each command executes instead (valgrind's
 callgrind tool, one run of each after a warm-up, 300 and 1,000 pages and the check): a count
 does not move with the machine's load, so it tells a pass from a miss where wall-clock rounds
-on a shared machine cannot, at the price of ~20 minutes. An instruction is not a second (memory
+on a shared machine cannot, at the price of ~15 minutes. An instruction is not a second (memory
 stalls cost time and no instructions), so it complements the timed run rather than replacing
 it.
 
