@@ -690,13 +690,18 @@ OVERRIDE = """\
 """
 
 
-@pytest.mark.parametrize("theme", THEMES, ids=lambda t: t["name"])
-def test_a_template_in_custom_dir_replaces_the_view(tmp_path: Path, theme: dict[str, Any]) -> None:
-    conf = _config({**theme, "custom_dir": "overrides"}, True)
-    root = write_site(tmp_path / "custom", FILES, conf)
+def _site_with_override(root: Path, theme: dict[str, Any]) -> tuple[Path, Path]:
+    """The test site with OVERRIDE as custom_dir/gapcheck/matrix.html: (site, override)."""
+    root = write_site(root, FILES, _config({**theme, "custom_dir": "overrides"}, True))
     override = root / "overrides" / "gapcheck" / "matrix.html"
     override.parent.mkdir(parents=True)
     override.write_text(OVERRIDE, encoding="utf-8")
+    return root, override
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=lambda t: t["name"])
+def test_a_template_in_custom_dir_replaces_the_view(tmp_path: Path, theme: dict[str, Any]) -> None:
+    root, _ = _site_with_override(tmp_path / "custom", theme)
     built = build_site(root)
     built.expect_warnings(UNCOVERED)
     assert built.error is None
@@ -721,11 +726,7 @@ def test_a_template_in_custom_dir_replaces_the_view(tmp_path: Path, theme: dict[
 def test_an_edited_template_shows_in_the_next_build(tmp_path: Path) -> None:
     # compiled templates are cached (in memory and in Jinja's bytecode cache): an edit to an
     # override must still reach the next build, as in mkdocs serve
-    conf = _config({**THEMES[0], "custom_dir": "overrides"}, True)
-    root = write_site(tmp_path / "edited", FILES, conf)
-    override = root / "overrides" / "gapcheck" / "matrix.html"
-    override.parent.mkdir(parents=True)
-    override.write_text(OVERRIDE, encoding="utf-8")
+    root, override = _site_with_override(tmp_path / "edited", THEMES[0])
     first = build_site(root)
     first.expect_warnings(UNCOVERED)
     assert len(first.html("gaps.md").select("div.my-matrix")) == 1
